@@ -1,0 +1,55 @@
+# Deep Learning Essentials: every command a user needs.
+# Hydra overrides go straight through: `make train model=mlp trainer.max_epochs=3`
+# (GNU make hands command-line assignments over in $(MAKEOVERRIDES)); anything make
+# cannot parse (`~callbacks.early_stopping`, `--cfg job`, quoted lists) goes in ARGS="…".
+
+SHELL := bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# $(MAKEOVERRIDES) lists command-line assignments last-first: restore the user's order
+# (the last of two overrides of one key wins in Hydra) and leave out make's own variables.
+define hydra
+overrides=(); for a in $(MAKEOVERRIDES); do case "$$a" in ARGS=*|PYTHON=*) ;; *) overrides=("$$a" "$${overrides[@]}");; esac; done; \
+$(BIN)/python -m $(1) "$${overrides[@]}" $(ARGS)
+endef
+
+.DEFAULT_GOAL := help
+.PHONY: help train sweep eval predict export test test-full bench lint format clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(VENV): $(STAMP) ## create the virtual environment (re-installs when pyproject.toml changes)
+
+train: $(STAMP) ## train (and test) the default experiment; overrides go straight to Hydra
+	@$(call hydra,dlkit.train)
+
+sweep: $(STAMP) ## Hydra multirun over the overrides (grid, or Optuna with hparams_search=…)
+	@$(call hydra,dlkit.train --multirun)
+
+test: $(STAMP) ## fast test suite
+	$(BIN)/python -m pytest -m "not slow" $(ARGS)
+
+test-full: $(STAMP) ## every test, slow ones included
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: $(STAMP) ## ruff fix and format
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+clean: ## remove run outputs and caches (keeps .venv and data/)
+	rm -rf logs/*/ .pytest_cache .ruff_cache
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

@@ -1,0 +1,48 @@
+"""Task modules (LightningModules) and the factory that pairs a net with the data's task."""
+
+from collections.abc import Callable
+
+from torch import nn
+
+from dlkit.models.classification import ClassificationModule
+from dlkit.models.regression import RegressionModule
+from dlkit.models.task import TaskModule
+
+
+def build_module(
+    *,
+    task: str,
+    input_shape: tuple[int, ...],
+    num_outputs: int,
+    net: Callable[..., nn.Module],
+    optimizer: Callable,
+    scheduler: Callable | None = None,
+    compile: bool = False,
+    label_smoothing: float = 0.0,
+    regression_loss: str = "mse",
+    target_mean: float = 0.0,
+    target_std: float = 1.0,
+) -> TaskModule:
+    """The task module for the data's task, around a net sized for the data.
+
+    The model config gives everything but the task and the sizes, which come from the data
+    module, so `data=X model=Y` never needs dimensions edited by hand.
+    """
+    common = {
+        "net": net(input_shape=tuple(input_shape), num_outputs=num_outputs),
+        "optimizer": optimizer,
+        "scheduler": scheduler,
+        "compile": compile,
+    }
+    if task == "classification":
+        return ClassificationModule(
+            **common, num_classes=num_outputs, label_smoothing=label_smoothing
+        )
+    if task == "regression":
+        return RegressionModule(
+            **common, loss=regression_loss, target_mean=target_mean, target_std=target_std
+        )
+    raise ValueError(f"unknown task {task!r}: expected 'classification' or 'regression'")
+
+
+__all__ = ["ClassificationModule", "RegressionModule", "TaskModule", "build_module"]

@@ -1,0 +1,35 @@
+"""Classification: cross-entropy on logits; softmax only for predictions (probabilities)."""
+
+import torch
+import torch.nn.functional as F
+from torchmetrics import MetricCollection
+from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
+
+from dlkit.models.task import TaskModule
+
+
+class ClassificationModule(TaskModule):
+    """Multiclass and binary (two classes, two logits) classification."""
+
+    def __init__(self, *args, num_classes: int, label_smoothing: float = 0.0, **kwargs) -> None:
+        if num_classes < 2:
+            raise ValueError(f"classification needs at least 2 classes, got {num_classes}")
+        if not 0 <= label_smoothing < 1:
+            raise ValueError(f"label_smoothing must lie in [0, 1), got {label_smoothing}")
+        self.num_classes = num_classes
+        self.label_smoothing = label_smoothing
+        super().__init__(*args, **kwargs)
+
+    def make_metrics(self) -> MetricCollection:
+        return MetricCollection(
+            {
+                "acc": MulticlassAccuracy(self.num_classes, average="micro"),
+                "f1": MulticlassF1Score(self.num_classes, average="macro"),
+            }
+        )
+
+    def compute_loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(outputs, targets, label_smoothing=self.label_smoothing)
+
+    def predict_from_outputs(self, outputs: torch.Tensor) -> torch.Tensor:
+        return outputs.softmax(dim=-1)

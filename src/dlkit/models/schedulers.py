@@ -1,0 +1,97 @@
+"""Learning-rate schedules as Lightning scheduler configs.
+
+Each factory takes the optimizer and the run's total optimizer steps (Lightning's
+`estimated_stepping_batches`, so no one counts batches by hand) and returns the dict Lightning
+expects: the torch scheduler, whether it steps per batch or per epoch, and what it monitors.
+The schedule's peak is always the optimizer's `lr`, so `optimizer.lr=…` is the one knob.
+"""
+
+from torch.optim import Optimizer
+from torch.optim import lr_scheduler as schedules
+
+
+def _peak_lrs(optimizer: Optimizer) -> list[float]:
+    return [group["lr"] for group in optimizer.param_groups]
+
+
+def onecycle(
+    optimizer: Optimizer,
+    total_steps: int,
+    pct_start: float = 0.25,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+) -> dict:
+    """Warm up from lr / div_factor to lr over pct_start of the run, then anneal far below it."""
+    scheduler = schedules.OneCycleLR(
+        optimizer,
+        max_lr=_peak_lrs(optimizer),
+        total_steps=total_steps,
+        pct_start=pct_start,
+        div_factor=div_factor,
+        final_div_factor=final_div_factor,
+    )
+    return {"scheduler": scheduler, "interval": "step"}
+
+
+def cosine(
+    optimizer: Optimizer, total_steps: int, warmup_fraction: float = 0.0, min_lr_factor: float = 0.0
+) -> dict:
+    """Optional linear warm-up, then cosine annealing to min_lr_factor x lr at the last step."""
+    if not 0 <= warmup_fraction < 1:
+        raise ValueError(f"warmup_fraction must lie in [0, 1), got {warmup_fraction}")
+    warmup_steps = int(warmup_fraction * total_steps)
+    min_lr = min(_peak_lrs(optimizer)) * min_lr_factor
+    anneal = schedules.CosineAnnealingLR(
+        optimizer, T_max=max(1, total_steps - warmup_steps), eta_min=min_lr
+    )
+    if warmup_steps == 0:
+        return {"scheduler": anneal, "interval": "step"}
+    warmup = schedules.LinearLR(
+        optimizer, start_factor=1e-3, end_factor=1.0, total_iters=warmup_steps
+    )
+    scheduler = schedules.SequentialLR(optimizer, [warmup, anneal], milestones=[warmup_steps])
+    return {"scheduler": scheduler, "interval": "step"}
+
+
+def cyclic(
+    optimizer: Optimizer,
+    total_steps: int,
+    cycles: int = 4,
+    base_lr_divisor: float = 10.0,
+    mode: str = "triangular",
+) -> dict:
+    """Triangular cycles between lr / base_lr_divisor and lr, `cycles` times over the run."""
+    peaks = _peak_lrs(optimizer)
+    scheduler = schedules.CyclicLR(
+        optimizer,
+        base_lr=[lr / base_lr_divisor for lr in peaks],
+        max_lr=peaks,
+        step_size_up=max(1, total_steps // (2 * cycles)),
+        mode=mode,
+        cycle_momentum=False,  # Adam-family optimizers have no plain `momentum` to cycle
+    )
+    return {"scheduler": scheduler, "interval": "step"}
+
+
+def step(optimizer: Optimizer, total_steps: int, step_size: int = 10, gamma: float = 0.5) -> dict:
+    """Multiply the learning rate by gamma every step_size epochs."""
+    return {
+        "scheduler": schedules.StepLR(optimizer, step_size=step_size, gamma=gamma),
+        "interval": "epoch",
+    }
+
+
+def plateau(
+    optimizer: Optimizer,
+    total_steps: int,
+    monitor: str = "val/loss",
+    factor: float = 0.5,
+    patience: int = 3,
+) -> dict:
+    """Reduce the learning rate when `monitor` stops improving (checked after each validation)."""
+    from dlkit.utils.resolvers import metric_mode
+
+    scheduler = schedules.ReduceLROnPlateau(
+        optimizer, mode=metric_mode(monitor), factor=factor, patience=patience
+    )
+    return {"scheduler": scheduler, "interval": "epoch", "monitor": monitor}

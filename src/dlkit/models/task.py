@@ -1,0 +1,97 @@
+"""What every task module shares: the net, the optimizer and its schedule, metrics per split.
+
+A task module owns what depends on the kind of target (loss, metrics, how outputs become
+predictions); the net only maps inputs to outputs, so any net plugs into any task.
+"""
+
+from collections.abc import Callable
+
+import lightning.pytorch as L
+import torch
+from torch import nn
+from torchmetrics import CatMetric, MeanMetric, MetricCollection
+
+SPLITS = ("train", "val", "test")
+
+
+class TaskModule(L.LightningModule):
+    def __init__(
+        self,
+        net: nn.Module,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        scheduler: Callable[..., dict] | None = None,
+        compile: bool = False,
+    ) -> None:
+        super().__init__()
+        self.net = net
+        self.optimizer_factory = optimizer
+        self.scheduler_factory = scheduler
+        if compile:
+            self.net.compile()  # in place: parameter names (and checkpoints) stay the same
+        # train_metrics, val_metrics, test_metrics; and each split's mean loss, exact across
+        # distributed ranks whatever their batch counts
+        metrics = self.make_metrics()
+        for split in SPLITS:
+            setattr(self, f"{split}_metrics", metrics.clone(prefix=f"{split}/"))
+            setattr(self, f"{split}_mean_loss", MeanMetric())
+        # the test split's predictions and targets, for the reports (confusion matrix, plots)
+        self.test_predictions = CatMetric()
+        self.test_targets = CatMetric()
+
+    # ---------------------------------------------------------------- for subclasses
+    def make_metrics(self) -> MetricCollection:
+        raise NotImplementedError
+
+    def compute_loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def predict_from_outputs(self, outputs: torch.Tensor) -> torch.Tensor:
+        """What the metrics and users see: class probabilities, or values in target units."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- Lightning hooks
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        return self._shared_step("train", batch)
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        self._shared_step("val", batch)
+
+    def test_step(self, batch, batch_idx: int) -> None:
+        self._shared_step("test", batch)
+
+    def predict_step(self, batch, batch_idx: int) -> torch.Tensor:
+        x = batch[0] if isinstance(batch, (list, tuple)) else batch
+        return self.predict_from_outputs(self(x))
+
+    def on_test_epoch_start(self) -> None:
+        self.test_predictions.reset()
+        self.test_targets.reset()
+
+    def _shared_step(self, split: str, batch) -> torch.Tensor:
+        x, targets = batch
+        outputs = self(x)
+        loss = self.compute_loss(outputs, targets)
+        predictions = self.predict_from_outputs(outputs.detach())
+        metrics, mean_loss = getattr(self, f"{split}_metrics"), getattr(self, f"{split}_mean_loss")
+        metrics.update(predictions, targets)
+        mean_loss.update(loss.detach(), weight=len(targets))
+        if split == "test":
+            self.test_predictions.update(predictions)
+            self.test_targets.update(targets)
+        # metric objects: Lightning computes, syncs and resets them once per epoch (no per-step sync)
+        self.log(f"{split}/loss", mean_loss, on_step=False, on_epoch=True, prog_bar=split != "test")
+        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=split == "val")
+        return loss
+
+    def configure_optimizers(self):
+        optimizer = self.optimizer_factory(params=self.parameters())
+        if self.scheduler_factory is None:
+            return optimizer
+        total_steps = int(self.trainer.estimated_stepping_batches)
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": self.scheduler_factory(optimizer, total_steps=total_steps),
+        }

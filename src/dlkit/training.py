@@ -1,0 +1,117 @@
+"""The training flow of DESIGN.md, called by `train.py` once the config is composed:
+
+seed -> data module (splits, dims) -> model sized by the data -> callbacks, loggers, Trainer
+-> fit -> validate and test the best checkpoint -> summary.json -> the optimized metric.
+"""
+
+import logging
+from pathlib import Path
+
+import hydra
+import lightning.pytorch as L
+from lightning.pytorch.callbacks import LearningRateMonitor
+from omegaconf import DictConfig, OmegaConf
+
+from dlkit.utils.config_tree import print_config_tree, save_config
+from dlkit.utils.instantiate import instantiate_named
+from dlkit.utils.quiet import quiet_libraries
+from dlkit.utils.run_folder import RunSummary
+
+log = logging.getLogger(__name__)
+
+# The score each task reports and checkpoints select on, unless `optimized_metric` says otherwise.
+DEFAULT_METRIC = {"classification": "val/acc", "regression": "val/r2"}
+
+
+def train(cfg: DictConfig) -> float | None:
+    """Run one training job in its run folder; returns the optimized metric (for sweeps)."""
+    output_dir = Path(cfg.paths.output_dir)
+    quiet_libraries()
+    if cfg.extras.get("print_config"):
+        print_config_tree(cfg)
+    summary = RunSummary(output_dir, task_name=cfg.task_name, seed=cfg.seed, tags=list(cfg.tags))
+    try:
+        result = fit_and_test(cfg, output_dir)
+        save_config(cfg, output_dir)
+        summary.finish("completed", **result)
+    except BaseException as error:
+        status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        log.exception("run %s: %s", status, error)
+        summary.finish(status, error=f"{type(error).__name__}: {error}")
+        raise
+    return result["optimized_metric"]["value"]
+
+
+def fit_and_test(cfg: DictConfig, output_dir: Path) -> dict:
+    L.seed_everything(cfg.seed, workers=True)
+
+    datamodule: L.LightningDataModule = hydra.utils.instantiate(cfg.data)
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    if cfg.optimized_metric is None:
+        cfg.optimized_metric = DEFAULT_METRIC[datamodule.task]
+
+    model = hydra.utils.instantiate(
+        cfg.model,
+        optimizer=hydra.utils.instantiate(cfg.optimizer),
+        scheduler=hydra.utils.instantiate(cfg.scheduler) if cfg.scheduler else None,
+        **datamodule.model_kwargs(),
+    )
+    loggers = instantiate_named(cfg.get("logger"))
+    callbacks = instantiate_named(cfg.get("callbacks"))
+    if not loggers:  # the learning-rate monitor writes to loggers only, and refuses to run without
+        callbacks = [c for c in callbacks if not isinstance(c, LearningRateMonitor)]
+    trainer: L.Trainer = hydra.utils.instantiate(
+        cfg.trainer, callbacks=callbacks, logger=loggers or False
+    )
+    for logger in loggers:
+        logger.log_hyperparams(_hyperparameters(cfg))
+
+    try:
+        if cfg.get("train"):
+            trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+        best = _best_checkpoint(trainer)
+        val = _strip(
+            trainer.validate(model, datamodule=datamodule, ckpt_path=best, verbose=False), "val/"
+        )
+        test = (
+            _strip(trainer.test(model, datamodule=datamodule, ckpt_path=best), "test/")
+            if cfg.get("test")
+            else {}
+        )
+    finally:
+        for logger in loggers:
+            logger.finalize("success")
+
+    metric = cfg.optimized_metric
+    return {
+        "task": datamodule.task,
+        "val": val,
+        "test": test,
+        "best_checkpoint": best,
+        "optimized_metric": {"name": metric, "value": val.get(metric.split("/", 1)[1])},
+        "epochs": trainer.current_epoch,
+    }
+
+
+def _best_checkpoint(trainer: L.Trainer) -> str | None:
+    """The best checkpoint's path; None (the weights in memory) when no checkpoint was kept."""
+    callback = trainer.checkpoint_callback
+    path = getattr(callback, "best_model_path", "") if callback else ""
+    if not path:
+        log.warning("no best checkpoint was saved: evaluating the weights in memory")
+        return None
+    return str(Path(path).resolve())
+
+
+def _strip(results: list[dict], prefix: str) -> dict[str, float]:
+    """Lightning's [{'test/acc': …}] as {'acc': …}."""
+    merged = {k: v for result in results for k, v in result.items()}
+    return {k.removeprefix(prefix): float(v) for k, v in merged.items() if k.startswith(prefix)}
+
+
+def _hyperparameters(cfg: DictConfig) -> dict:
+    """The config as loggers record it (paths and Hydra internals left out)."""
+    container = OmegaConf.to_container(cfg, resolve=True)
+    container.pop("paths", None)
+    return container

@@ -1,0 +1,19 @@
+"""OmegaConf resolvers the configs use, registered once when `dlkit` is imported."""
+
+from omegaconf import OmegaConf
+
+# Metrics where lower is better; every other metric (accuracy, F1, R²) is maximized.
+LOWER_IS_BETTER = ("loss", "mse", "mae", "rmse", "error")
+
+
+def metric_mode(metric: str | None) -> str:
+    """'min' for losses and errors, 'max' for scores; `None` stands for the task's default score."""
+    if metric is None:
+        return "max"
+    name = metric.rsplit("/", 1)[-1].lower()
+    return "min" if any(word in name for word in LOWER_IS_BETTER) else "max"
+
+
+def register_resolvers() -> None:
+    if not OmegaConf.has_resolver("metric_mode"):
+        OmegaConf.register_new_resolver("metric_mode", metric_mode)

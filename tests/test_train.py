@@ -1,0 +1,104 @@
+"""`train` end to end: through Hydra's compose API (as `make train` composes) and through `make`."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from omegaconf import OmegaConf
+
+from dlkit.training import train
+from tests.conftest import ROOT
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _summary(run_dir: Path) -> dict:
+    return json.loads((run_dir / "summary.json").read_text())
+
+
+def test_fast_dev_run(compose_train):
+    cfg = compose_train("debug=fdr")
+    train(cfg)
+    summary = _summary(Path(cfg.paths.output_dir))
+    assert summary["status"] == "completed"
+    assert set(summary["test"]) >= {"acc", "loss", "f1"}
+
+
+def test_short_default_run_writes_a_complete_run_folder(compose_train):
+    cfg = compose_train("trainer.max_epochs=4")
+    value = train(cfg)
+    run_dir = Path(cfg.paths.output_dir)
+
+    summary = _summary(run_dir)
+    assert summary["status"] == "completed"
+    assert summary["task"] == "classification"
+    assert summary["test"]["acc"] > 0.8  # ten classes: chance is 0.1
+    assert summary["optimized_metric"] == {"name": "val/acc", "value": summary["val"]["acc"]}
+    assert value == summary["val"]["acc"]
+    assert summary["seed"] == 42 and summary["duration_s"] > 0
+
+    best = Path(summary["best_checkpoint"])
+    assert best.is_file() and best.parent == run_dir / "checkpoints"
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+
+    saved = OmegaConf.load(run_dir / "config.yaml")
+    assert saved.trainer.max_epochs == 4 and saved.optimized_metric == "val/acc"
+
+    metrics = pd.read_csv(run_dir / "metrics.csv")
+    assert {"train/loss", "val/loss", "val/acc", "test/acc"} <= set(metrics.columns)
+    assert metrics["train/loss"].notna().sum() == 4  # one row per epoch
+
+    for picture in ("learning_curves.png", "confusion_matrix.png"):
+        assert (run_dir / picture).read_bytes()[:8] == PNG_MAGIC
+
+
+@pytest.mark.parametrize("model", ["mlp", "cnn"])
+def test_each_model_with_sgd_and_step_schedule(compose_train, model):
+    cfg = compose_train(f"model={model}", "optimizer=sgd", "scheduler=step", "trainer.max_epochs=2")
+    train(cfg)
+    assert _summary(Path(cfg.paths.output_dir))["test"]["acc"] > 0.5
+
+
+def test_a_failing_run_says_failed(compose_train):
+    cfg = compose_train("data.batch_size=0")
+    with pytest.raises(Exception, match="batch_size"):
+        train(cfg)
+    summary = _summary(Path(cfg.paths.output_dir))
+    assert summary["status"] == "failed"
+    assert "batch_size" in summary["error"]
+
+
+def _make(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    """`make` as a user types it, also when the tests themselves run under `make test`."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    command = ["make", "--no-print-directory", *args]
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+def test_make_train_passes_overrides_to_hydra(tmp_path):
+    run_dir = tmp_path / "run"
+    result = _make(
+        "train",
+        "model=mlp",
+        "trainer.max_epochs=1",
+        "extras.print_config=false",
+        f"hydra.run.dir={run_dir}",
+        f"paths.data_dir={tmp_path / 'data'}",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    saved = OmegaConf.load(run_dir / "config.yaml")
+    assert saved.model.net._target_ == "dlkit.models.nets.MLP"
+    assert saved.trainer.max_epochs == 1
+    assert _summary(run_dir)["status"] == "completed"
+
+
+def test_make_train_args_reach_hydra():
+    result = _make("train", "model=mlp", "ARGS=--cfg job")
+    assert result.returncode == 0, result.stderr[-3000:]
+    printed = OmegaConf.create(result.stdout)
+    assert printed.model.net._target_ == "dlkit.models.nets.MLP"
