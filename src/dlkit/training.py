@@ -9,9 +9,12 @@ from pathlib import Path
 
 import hydra
 import lightning.pytorch as L
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import get_class
 from lightning.pytorch.callbacks import LearningRateMonitor
 from omegaconf import DictConfig, OmegaConf
 
+from dlkit.models.compatibility import check_compatible
 from dlkit.utils.config_tree import print_config_tree, save_config
 from dlkit.utils.instantiate import instantiate_named
 from dlkit.utils.quiet import quiet_libraries
@@ -43,6 +46,7 @@ def train(cfg: DictConfig) -> float | None:
 
 
 def fit_and_test(cfg: DictConfig, output_dir: Path) -> dict:
+    check_compatible(cfg.model.net._target_, get_class(cfg.data._target_).modality, _choice("data"))
     L.seed_everything(cfg.seed, workers=True)
 
     datamodule: L.LightningDataModule = hydra.utils.instantiate(cfg.data)
@@ -92,6 +96,14 @@ def fit_and_test(cfg: DictConfig, output_dir: Path) -> dict:
         "optimized_metric": {"name": metric, "value": val.get(metric.split("/", 1)[1])},
         "epochs": trainer.current_epoch,
     }
+
+
+def _choice(group: str) -> str:
+    """The option chosen for a config group (`digits` for data=digits), for messages."""
+    try:
+        return HydraConfig.get().runtime.choices[group]
+    except ValueError:  # no Hydra app around (a plain function call)
+        return "?"
 
 
 def _best_checkpoint(trainer: L.Trainer) -> str | None:

@@ -102,10 +102,16 @@ class BaseDataModule(L.LightningDataModule):
 
     def model_kwargs(self) -> dict:
         """Everything the model factory needs from the data (see `dlkit.models.build_module`)."""
-        kwargs = {"task": self.task, "input_shape": self.input_shape, "num_outputs": self.num_outputs}
+        kwargs = {
+            "task": self.task,
+            "input_shape": self.input_shape,
+            "num_outputs": self.num_outputs,
+        }
         if self.task == "regression":  # the net learns standardized targets
             targets = self._require("train")[1].double()
-            kwargs.update(target_mean=targets.mean().item(), target_std=targets.std().clamp_min(1e-6).item())
+            kwargs.update(
+                target_mean=targets.mean().item(), target_std=targets.std().clamp_min(1e-6).item()
+            )
         return kwargs
 
     # ----------------------------------------------------------------- Lightning hooks
@@ -176,7 +182,9 @@ class BaseDataModule(L.LightningDataModule):
     # ----------------------------------------------------------------- helpers
     def _require(self, split: str) -> TensorDataset:
         if split not in self.datasets:
-            raise RuntimeError(f"{type(self).__name__}.setup() must run before its {split} data is used")
+            raise RuntimeError(
+                f"{type(self).__name__}.setup() must run before its {split} data is used"
+            )
         return self.datasets[split].tensors
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:

@@ -13,6 +13,8 @@ from dlkit.models.nets.layers import check_dropout, init_weights, make_activatio
 class CNN(nn.Module):
     """[conv -> batch norm -> activation] x2 -> pool per block, then global average pooling."""
 
+    modalities = ("image", "sequence")
+
     def __init__(
         self,
         input_shape: tuple[int, ...],

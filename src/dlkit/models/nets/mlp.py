@@ -11,6 +11,8 @@ from dlkit.models.nets.layers import check_dropout, init_weights, make_activatio
 class MLP(nn.Module):
     """Flattens any input, then [linear -> batch norm -> activation -> dropout] per hidden size."""
 
+    modalities = ("image", "sequence", "table")  # flattening fits any data, if not always well
+
     def __init__(
         self,
         input_shape: tuple[int, ...],
