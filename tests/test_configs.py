@@ -22,7 +22,7 @@ SELECTABLE_GROUPS = [
     "debug",
     "hparams_search",
 ]
-NOT_OPTIONS = {("model", "base")}  # shared defaults, not an option of its own
+NOT_OPTIONS = {("model", "base"), ("data", "base")}  # shared defaults, not an option of its own
 
 
 def _options():
