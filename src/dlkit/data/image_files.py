@@ -1,16 +1,20 @@
-"""Image files read into uint8 tensors [C, H, W] of one size, by torchvision's decoders."""
+"""Image files read into uint8 tensors [C, H, W] of one size.
+
+Decoded by Pillow, as torchvision's ImageFolder does (torchvision's own decoders are deprecated
+since torchvision 0.29), resized by torchvision.
+"""
 
 from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+from PIL import Image
 from torchvision.datasets.folder import IMG_EXTENSIONS
-from torchvision.io import ImageReadMode, decode_image
 from torchvision.transforms.v2 import functional as F
 
 from dlkit.data.errors import DataError
 
-MODES = {1: ImageReadMode.GRAY, 3: ImageReadMode.RGB}
+MODES = {1: "L", 3: "RGB"}  # Pillow's names for grayscale and RGB
 
 
 def list_images(path: Path) -> list[Path]:
@@ -30,8 +34,9 @@ def read_image(path: Path, channels: int, size: Sequence[int] | None) -> torch.T
     if channels not in MODES:
         raise DataError(f"images must have 1 (grayscale) or 3 (RGB) channels, got {channels}")
     try:
-        image = decode_image(str(path), mode=MODES[channels])
-    except (RuntimeError, ValueError) as error:
+        with Image.open(path) as file:
+            image = F.pil_to_tensor(file.convert(MODES[channels]))
+    except (OSError, ValueError) as error:  # Pillow's UnidentifiedImageError is an OSError
         raise DataError(
             f"cannot decode image {path} ({error}): replace or remove the file"
         ) from error
