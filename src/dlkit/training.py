@@ -15,6 +15,7 @@ from lightning.pytorch.callbacks import LearningRateMonitor
 from omegaconf import DictConfig, OmegaConf
 
 from dlkit.models.compatibility import check_compatible
+from dlkit.sweeps.trials import was_pruned
 from dlkit.utils.config_tree import print_config_tree, save_config
 from dlkit.utils.instantiate import instantiate_named
 from dlkit.utils.quiet import quiet_libraries
@@ -39,7 +40,9 @@ def train(cfg: DictConfig) -> float | None:
         summary.finish("completed", **result)
     except BaseException as error:
         status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
-        log.exception("run %s: %s", status, error)
+        if was_pruned(error):
+            status = "pruned"
+        (log.info if status == "pruned" else log.exception)("run %s: %s", status, error)
         summary.finish(status, error=f"{type(error).__name__}: {error}")
         raise
     return result["optimized_metric"]["value"]
