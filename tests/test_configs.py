@@ -19,6 +19,7 @@ SELECTABLE_GROUPS = [
     "trainer",
     "callbacks",
     "logger",
+    "baseline",
     "experiment",
     "debug",
     "hparams_search",
