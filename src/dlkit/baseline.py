@@ -51,5 +51,5 @@ def _features(datamodule: BaseDataModule, split: str):
     """Standardized like the network's inputs (no augmentation), one flat vector per sample."""
     x, y = datamodule.datasets[split].tensors
     # the base class's transform is the standardization alone; subclasses may add augmentation
-    x = BaseDataModule.transform_batch(datamodule, x.float())
+    x = BaseDataModule.transform_batch(datamodule, x)  # uint8 images become [0, 1] floats
     return x.reshape(len(x), -1).numpy(), y.numpy()
