@@ -102,3 +102,11 @@ def test_augmentation_must_fit_the_data():
     datamodule = MNIST1DDataModule(augmentation=ImageAugmentation(horizontal_flip=0.5))
     with pytest.raises(ValueError, match=r"augments image data, but .* holds sequence data"):
         datamodule.setup("fit")
+
+
+def test_bad_settings_reach_the_user_through_hydra(compose_train):
+    from dlkit.training import train
+
+    cfg = compose_train("augmentation=image", "data.augmentation.horizontal_flip=2")
+    with pytest.raises(Exception, match=r"horizontal_flip must lie in \[0, 1\], got 2"):
+        train(cfg)

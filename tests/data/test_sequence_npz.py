@@ -20,7 +20,7 @@ def _sequences(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return x.astype(np.float32), y
 
 
-def test_npz_sequences_train_with_augmentation(compose_train, tmp_path):
+def _train_npz(compose_train, tmp_path: Path, *overrides: str) -> tuple[Path, dict]:
     x, y = _sequences(200, 0)
     path = tmp_path / "signals.npz"
     np.savez(path, x=x, y=y, class_names=np.array(["falls", "rises"]))
@@ -30,13 +30,25 @@ def test_npz_sequences_train_with_augmentation(compose_train, tmp_path):
         "augmentation=sequence",
         "model=cnn",
         "data.batch_size=16",
-        "trainer.max_epochs=3",
+        *overrides,
     )
     train(cfg)
     run_dir = Path(cfg.paths.output_dir)
-    summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["test"]["acc"] > 0.8
+    return run_dir, json.loads((run_dir / "summary.json").read_text())
+
+
+def test_npz_sequences_run_with_augmentation(compose_train, tmp_path):
+    run_dir, summary = _train_npz(compose_train, tmp_path, "trainer.max_epochs=1")
+    assert summary["status"] == "completed"
     assert (run_dir / "augmentation_preview.png").is_file()
+    state = torch.load(summary["best_checkpoint"], weights_only=True)["SequenceNpzDataModule"]
+    assert state["class_names"] == ["falls", "rises"] and state["input_shape"] == [30, 2]
+
+
+@pytest.mark.slow
+def test_npz_sequences_learn_with_augmentation(compose_train, tmp_path):
+    _, summary = _train_npz(compose_train, tmp_path, "trainer.max_epochs=3")
+    assert summary["test"]["acc"] > 0.8
 
 
 def test_npz_with_own_test_split_and_one_feature(tmp_path):

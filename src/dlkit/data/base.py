@@ -290,7 +290,7 @@ class BaseDataModule(L.LightningDataModule):
                 f"{type(self).__name__} has no fitted preprocessing yet: call setup() or "
                 "load_state_dict(checkpoint[...]) with the training run's state first"
             )
-        x = self.encode(self.read_inputs(Path(path)), None)
+        x = self.encode(self.read_inputs(Path(path).expanduser()), None)
         if not isinstance(x, torch.Tensor):
             x = torch.as_tensor(np.asarray(x))
         if self.modality == "sequence" and x.ndim == len(self._input_shape):

@@ -54,12 +54,14 @@ class CSVDataModule(TableDataModule):
 
     # ----------------------------------------------------------------- training data
     def load(self) -> LoadedData:
-        frame = self._read(Path(self.path))
-        y, class_names = self._targets(frame[self.target], Path(self.path), None)
+        frame = self._read(Path(self.path).expanduser())
+        y, class_names = self._targets(frame[self.target], Path(self.path).expanduser(), None)
         x_test = y_test = None
         if self.test_path:
-            test = self._read(Path(self.test_path))
-            y_test, _ = self._targets(test[self.target], Path(self.test_path), class_names)
+            test = self._read(Path(self.test_path).expanduser())
+            y_test, _ = self._targets(
+                test[self.target], Path(self.test_path).expanduser(), class_names
+            )
             x_test = self._features(test)
         return LoadedData(self._features(frame), y, x_test, y_test, class_names)
 

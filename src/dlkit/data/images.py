@@ -71,10 +71,10 @@ class ImageFolderDataModule(ImageDataModule):
         self.test_path = test_path
 
     def load(self) -> LoadedData:
-        x, y, class_names = self._read_folder(Path(self.path))
+        x, y, class_names = self._read_folder(Path(self.path).expanduser())
         x_test = y_test = None
         if self.test_path:
-            x_test, y_test, test_names = self._read_folder(Path(self.test_path))
+            x_test, y_test, test_names = self._read_folder(Path(self.test_path).expanduser())
             if test_names != class_names:
                 raise DataError(
                     f"the test folder {self.test_path} has classes {test_names}, the training "
@@ -97,9 +97,7 @@ class ImageFolderDataModule(ImageDataModule):
                 f"{root} is not an image folder ({error}): it needs one subfolder per class, "
                 "each holding image files"
             ) from error
-        paths = [Path(p) for p, _ in folder.samples]
-        size = self.image_size
-        x = read_images(paths, self.channels, size)
+        x = read_images([Path(p) for p, _ in folder.samples], self.channels, self.image_size)
         return x, torch.tensor(folder.targets), list(folder.classes)
 
 
