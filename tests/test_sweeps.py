@@ -66,8 +66,9 @@ def _optuna(tmp_path: Path, sweep: str, *overrides: str):
     )
 
 
+@pytest.mark.slow
 def test_optuna_search_resumes_its_study(tmp_path):
-    first = _optuna(tmp_path, "first", "hydra.sweeper.n_trials=2", "trainer.max_epochs=1")
+    first = _optuna(tmp_path, "first", "hydra.sweeper.n_trials=2")
     assert first.returncode == 0, output(first)[-3000:]
     storage = f"sqlite:///{tmp_path / 'logs' / 'optuna.db'}"  # the default: under paths.log_dir
     study = optuna.load_study(study_name="digits_cnn", storage=storage)
@@ -76,7 +77,7 @@ def test_optuna_search_resumes_its_study(tmp_path):
     assert list(_summary_csv(tmp_path / "first")["trial"]) == [0, 1]
 
     # the same command with a larger total: the study continues
-    again = _optuna(tmp_path, "again", "hydra.sweeper.n_trials=3", "trainer.max_epochs=1")
+    again = _optuna(tmp_path, "again", "hydra.sweeper.n_trials=3")
     assert again.returncode == 0, output(again)[-3000:]
     assert "2 trials so far" in output(again)
     study = optuna.load_study(study_name="digits_cnn", storage=storage)
