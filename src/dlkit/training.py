@@ -19,6 +19,7 @@ from dlkit.sweeps.trials import was_pruned
 from dlkit.utils.config_tree import print_config_tree, save_config
 from dlkit.utils.distributed import is_global_zero_process, keep_ranks_in_run_folder
 from dlkit.utils.instantiate import instantiate_named
+from dlkit.utils.loggers import finish_loggers
 from dlkit.utils.quiet import quiet_libraries
 from dlkit.utils.run_folder import RunSummary
 
@@ -91,8 +92,7 @@ def fit_and_test(cfg: DictConfig, output_dir: Path) -> dict:
             else {}
         )
     finally:
-        for logger in loggers:
-            logger.finalize("success")
+        finish_loggers(loggers, output_dir, rank_zero=trainer.is_global_zero)
 
     metric = cfg.optimized_metric
     return {

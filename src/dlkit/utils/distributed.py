@@ -14,6 +14,10 @@ Two things Lightning gets wrong for a Hydra app, fixed here:
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
 
 # Set by Lightning's launcher, torchrun and SLURM: any of them non-zero means "not rank 0".
 RANK_VARIABLES = ("RANK", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK", "SLURM_PROCID")
@@ -86,3 +90,28 @@ def _flags(argv: Sequence[str]) -> list[str]:
 def _quote(path: str) -> str:
     """A path as a Hydra override value (quoted: it may hold `=`, `,` or spaces)."""
     return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class SeparateDistributedJobs(Callback):
+    """Each job of a sweep starts its distributed processes afresh.
+
+    Lightning's launcher leaves its process group and environment variables (MASTER_PORT,
+    LOCAL_RANK, WORLD_SIZE, …) behind when training ends; the next job of a sweep in the same
+    process would then take itself for an already-launched rank and talk to processes that are
+    gone. Hydra calls this around each job: the group is closed and the environment restored.
+    """
+
+    def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
+        self._environment = dict(os.environ)
+
+    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        if "torch.distributed" in sys.modules:
+            import torch.distributed
+
+            if torch.distributed.is_available() and torch.distributed.is_initialized():
+                torch.distributed.destroy_process_group()
+        saved = getattr(self, "_environment", None)
+        if saved is not None:
+            for name in set(os.environ) - set(saved):
+                del os.environ[name]
+            os.environ.update(saved)
