@@ -30,12 +30,11 @@ def test_joblib_runs_two_jobs_in_parallel(tmp_path):
     assert "2 completed" in output(result)  # the sweep summary saw both
 
 
-def _slurm_config(*overrides: str):
+def _compose_with_hydra(*overrides: str):
+    """The `train` config with its `hydra` node, as a sweeper or launcher sees it."""
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose(
-            "train", overrides=["hydra/launcher=slurm", *overrides], return_hydra_config=True
-        )
+        cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
     HydraConfig.instance().set_config(cfg)
     return cfg
 
@@ -51,7 +50,8 @@ def test_slurm_launcher_composes_into_an_sbatch_script(tmp_path, monkeypatch):
     fake_srun.chmod(fake_srun.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{fake_srun.parent}{os.pathsep}{os.environ['PATH']}")
 
-    cfg = _slurm_config(
+    cfg = _compose_with_hydra(
+        "hydra/launcher=slurm",
         "trainer=ddp", "trainer.devices=4", "trainer.num_nodes=2", "hydra.launcher.partition=gpu",
         "hydra.launcher.gpus_per_node=4", "hydra.launcher.tasks_per_node=4",
         "hydra.launcher.nodes=2", "hydra.launcher.timeout_min=60",
