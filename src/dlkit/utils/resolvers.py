@@ -17,3 +17,7 @@ def metric_mode(metric: str | None) -> str:
 def register_resolvers() -> None:
     if not OmegaConf.has_resolver("metric_mode"):
         OmegaConf.register_new_resolver("metric_mode", metric_mode)
+    if not OmegaConf.has_resolver("wandb_offline"):
+        from dlkit.utils.loggers import wandb_offline
+
+        OmegaConf.register_new_resolver("wandb_offline", wandb_offline)
