@@ -15,7 +15,7 @@ from omegaconf import OmegaConf
 from dlkit.training import train
 from tests.conftest import ROOT
 
-FAST = ("model=mlp", "trainer.max_epochs=1")
+FAST = ("data=wine", "model=mlp", "trainer.max_epochs=2")
 
 
 def _summary(run_dir: Path) -> dict:
@@ -23,7 +23,7 @@ def _summary(run_dir: Path) -> dict:
 
 
 def _rows(x: torch.Tensor) -> Counter:
-    """Samples as a multiset (digits has duplicate images, so sets would not do)."""
+    """Samples as a multiset (a data set may hold duplicate samples, so sets would not do)."""
     return Counter(row.numpy().tobytes() for row in x.reshape(len(x), -1))
 
 

@@ -26,7 +26,7 @@ def trained(tmp_path_factory) -> dict:
     """One short training run shared by the tests of this file: its summary.json."""
     root = tmp_path_factory.mktemp("trained")
     cfg = compose_config(
-        "train", ["model=mlp", "trainer.max_epochs=2"], root / "run", root / "data"
+        "train", ["data=wine", "model=mlp", "trainer.max_epochs=3"], root / "run", root / "data"
     )
     train(cfg)
     return {"summary": _summary(root / "run"), "data_dir": root / "data"}
@@ -71,13 +71,13 @@ def test_export_matches_pytorch(trained, tmp_path, fmt):
     path = Path(summary["model_file"])
     assert path.parent == tmp_path / "export"
 
-    x = torch.rand(5, 1, 8, 8)  # another batch size than the one exported with
+    x = torch.rand(5, 13) * 10  # another batch size than the one exported with
     if fmt == "onnx":
         session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         exported = session.run(None, {"input": x.numpy()})[0]
     else:
         exported = torch.jit.load(str(path))(x).detach().numpy()
-    assert exported.shape == (5, 10)
+    assert exported.shape == (5, 3)
     np.testing.assert_allclose(exported, _reference(best, x), atol=1e-5)
     assert exported.sum(axis=1) == pytest.approx(np.ones(5), abs=1e-5)  # probabilities
 
