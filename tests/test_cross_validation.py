@@ -12,8 +12,9 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
+from dlkit.evaluation import evaluate
 from dlkit.training import train
-from tests.conftest import ROOT
+from tests.conftest import ROOT, compose_config
 
 FAST = ("data=wine", "model=mlp", "trainer.max_epochs=2")
 
@@ -34,7 +35,7 @@ def _fold_data(fold_dir: Path):
     return cfg, {split: d.tensors[0] for split, d in datamodule.datasets.items()}
 
 
-def test_three_folds_in_one_run(compose_train):
+def test_three_folds_in_one_run(compose_train, tmp_path, data_dir):
     cfg = compose_train("cv.folds=3", *FAST)
     value = train(cfg)
     run_dir = Path(cfg.paths.output_dir)
@@ -69,6 +70,13 @@ def test_three_folds_in_one_run(compose_train):
     for s in splits:
         assert _rows(torch.cat([s["train"], s["val"]])) == train_val
         assert torch.equal(s["test"], splits[0]["test"])
+
+    # a fold's checkpoint evaluates with that fold's saved config (its split and scaling)
+    eval_cfg = compose_config(
+        "eval", [f"ckpt_path={folds[1]['best_checkpoint']}"], tmp_path / "eval", data_dir
+    )
+    evaluate(eval_cfg)
+    assert _summary(tmp_path / "eval")["test"] == pytest.approx(folds[1]["test"], abs=1e-6)
 
 
 @pytest.mark.parametrize(
