@@ -85,6 +85,7 @@ def test_three_folds_in_one_run(compose_train, tmp_path, data_dir):
         (("cv.folds=3", "cv.fold=3"), "cv.fold=3 is out of range for cv.folds=3"),
         (("cv.fold=1",), "add cv.folds=<k>"),
         (("cv.folds=0",), "cv.folds must be 1"),
+        (("cv.folds=3", "ckpt_path=last.ckpt"), "resume the fold it belongs to alone"),
     ],
 )
 def test_bad_cv_settings_stop_before_training(compose_train, overrides, message):
