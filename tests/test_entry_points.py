@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime
+import pandas as pd
 import pytest
 import torch
 
@@ -105,8 +106,8 @@ def _make(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.slow  # two processes, each importing torch and Lightning
-def test_make_eval_and_make_export(trained, tmp_path):
+@pytest.mark.slow  # three processes, each importing torch and Lightning
+def test_make_eval_predict_and_export(trained, tmp_path):
     best = trained["summary"]["best_checkpoint"]
     result = _make("eval", f"ckpt_path={best}", f"hydra.run.dir={tmp_path / 'eval'}")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -116,3 +117,12 @@ def test_make_eval_and_make_export(trained, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "exp" / "model.pt").is_file()
+    np.save(tmp_path / "rows.npy", np.random.default_rng(0).normal(size=(4, 13)).astype("float32"))
+    result = _make(
+        "predict",
+        f"ckpt_path={best}",
+        f"input={tmp_path / 'rows.npy'}",
+        f"hydra.run.dir={tmp_path}/p",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(pd.read_csv(tmp_path / "p" / "predictions.csv")) == 4
