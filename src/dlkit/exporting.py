@@ -113,6 +113,8 @@ TORCHSCRIPT_DEPRECATED = ".*torch.jit.*deprecated.*"
 def _export_torchscript(model: torch.nn.Module, example: torch.Tensor, path: Path) -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", TORCHSCRIPT_DEPRECATED)
+        # the only Python branch traced is on the output width, fixed for a trained model
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
         traced = torch.jit.trace(model, example)
     traced.save(str(path))
 
