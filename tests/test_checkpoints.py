@@ -60,5 +60,7 @@ def test_checkpoint_for_another_number_of_classes_is_named(mlp_run):
         optimizer=torch.optim.Adam,
     )
     checkpoint = torch.load(mlp_run / "checkpoints" / "last.ckpt", weights_only=True)
-    with pytest.raises(CheckpointMismatchError, match=r"ends in 10 outputs in the checkpoint and 3"):
+    with pytest.raises(
+        CheckpointMismatchError, match=r"ends in 10 outputs in the checkpoint and 3"
+    ):
         three_classes.on_load_checkpoint(checkpoint)

@@ -40,7 +40,11 @@ def test_a_run_never_writes_or_prints_a_secret(tmp_path):
     assert "CONFIG" in result.stdout  # the tree was printed
     assert "mlflow_token" in (run_dir / "config.yaml").read_text()
     texts = {"console": result.stdout + result.stderr}
-    texts |= {str(p): p.read_text() for p in run_dir.rglob("*") if p.suffix in {".yaml", ".log", ".json", ".csv"}}
+    texts |= {
+        str(p): p.read_text()
+        for p in run_dir.rglob("*")
+        if p.suffix in {".yaml", ".log", ".json", ".csv"}
+    }
     for where, text in texts.items():
         assert FROM_ENV not in text and FROM_DOTENV not in text, where
 

@@ -127,24 +127,27 @@ def check_config(cfg: DictConfig) -> None:
 
 
 def _fold_problems(cfg: DictConfig) -> list[str]:
-    """Cross-validation: the fold must be one of the folds (`cv.*`, else the data's own)."""
-    for group, folds_key, fold_key in (("cv", "folds", "fold"), ("data", "num_folds", "fold")):
-        node = cfg.get(group)
-        if not isinstance(node, DictConfig) or folds_key not in node or fold_key not in node:
-            continue
-        folds, fold = node[folds_key], node[fold_key]
+    """Cross-validation: the fold must be one of the folds (`cv.*`, and the data's own)."""
+    from dlkit.cross_validation import check_cv_settings
+
+    problems = []
+    cv = cfg.get("cv")
+    if isinstance(cv, DictConfig) and "folds" in cv:
+        try:
+            check_cv_settings(cv.folds, cv.get("fold"))
+        except ValueError as error:
+            problems.append(str(error))
+    data = cfg.get("data")
+    if isinstance(data, DictConfig) and "num_folds" in data and "fold" in data:
+        folds, fold = data.num_folds, data.fold
         if not _is_int(folds) or folds < 1:
-            return [f"{group}.{folds_key} must be a whole number of at least 1, got {folds!r}"]
-        if fold is None:
-            return []
-        if not _is_int(fold) or not 0 <= fold < folds:
-            choices = "0" if folds == 1 else f"0..{folds - 1}"
-            return [
-                f"{group}.{fold_key}={fold!r} does not exist with {group}.{folds_key}={folds}: "
-                f"choose {choices}, or more folds"
-            ]
-        return []
-    return []
+            problems.append(f"data.num_folds must be a whole number of at least 1, got {folds!r}")
+        elif not _is_int(fold) or not 0 <= fold < folds:
+            problems.append(
+                f"data.fold={fold!r} does not exist with data.num_folds={folds}: "
+                f"choose 0..{folds - 1}, or more folds"
+            )
+    return problems
 
 
 def check_arguments(cfg: DictConfig) -> None:
