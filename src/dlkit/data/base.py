@@ -29,7 +29,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlkit.data.errors import DataError
-from dlkit.data.sampling import ShardedBatchSampler
+from dlkit.data.sampling import ResumableDataLoader, ShardedBatchSampler
 from dlkit.data.splits import split_indices
 
 TASKS = ("classification", "regression")
@@ -396,11 +396,18 @@ class BaseDataModule(L.LightningDataModule):
             drop_last=drop_last,
         )
         # batch_size=None: each sampler item is a whole batch of indices, fetched in one lookup
-        return DataLoader(
+        return ResumableDataLoader(
             dataset,
+            progress=_training_progress(trainer) if trainer and shuffle else None,
             sampler=sampler,
             batch_size=None,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=self.persistent_workers,
         )
+
+
+def _training_progress(trainer):
+    """(batches trained in this epoch, batches per epoch), read when a checkpoint is saved."""
+    batches = trainer.fit_loop.epoch_loop.batch_progress
+    return lambda: (batches.current.completed, trainer.num_training_batches)
