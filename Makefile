@@ -36,6 +36,12 @@ train: $(STAMP) ## train (and test) the default experiment; overrides go straigh
 sweep: $(STAMP) ## Hydra multirun over the overrides (grid, or Optuna with hparams_search=…)
 	@$(call hydra,dlkit.train --multirun)
 
+eval: $(STAMP) ## test a checkpoint with its run's config: make eval ckpt_path=…/checkpoints/<file>.ckpt
+	@$(call hydra,dlkit.eval)
+
+export: $(STAMP) ## a deployable model file: make export ckpt_path=… format=onnx|torchscript
+	@$(call hydra,dlkit.export)
+
 test: $(STAMP) ## fast test suite
 	$(BIN)/python -m pytest -m "not slow" $(ARGS)
 

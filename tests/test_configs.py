@@ -18,11 +18,12 @@ SELECTABLE_GROUPS = [
     "trainer",
     "callbacks",
     "logger",
+    "baseline",
     "experiment",
     "debug",
     "hparams_search",
 ]
-NOT_OPTIONS = {("model", "base")}  # shared defaults, not an option of its own
+NOT_OPTIONS = {("model", "base"), ("data", "base")}  # shared defaults, not an option of its own
 
 
 def _options():

@@ -14,7 +14,10 @@ from hydra.utils import get_class
 from lightning.pytorch.callbacks import LearningRateMonitor
 from omegaconf import DictConfig, OmegaConf
 
+from dlkit import cross_validation
+from dlkit.baseline import fit_baseline
 from dlkit.models.compatibility import check_compatible
+from dlkit.sweeps.trials import was_pruned
 from dlkit.utils.config_tree import print_config_tree, save_config
 from dlkit.utils.instantiate import instantiate_named
 from dlkit.utils.quiet import quiet_libraries
@@ -34,12 +37,14 @@ def train(cfg: DictConfig) -> float | None:
         print_config_tree(cfg)
     summary = RunSummary(output_dir, task_name=cfg.task_name, seed=cfg.seed, tags=list(cfg.tags))
     try:
-        result = fit_and_test(cfg, output_dir)
+        result = cross_validation.run(cfg, output_dir)  # a plain split, one fold, or every fold
         save_config(cfg, output_dir)
         summary.finish("completed", **result)
     except BaseException as error:
         status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
-        log.exception("run %s: %s", status, error)
+        if was_pruned(error):
+            status = "pruned"
+        (log.info if status == "pruned" else log.exception)("run %s: %s", status, error)
         summary.finish(status, error=f"{type(error).__name__}: {error}")
         raise
     return result["optimized_metric"]["value"]
@@ -61,6 +66,8 @@ def fit_and_test(cfg: DictConfig, output_dir: Path) -> dict:
         scheduler=hydra.utils.instantiate(cfg.scheduler) if cfg.scheduler else None,
         **datamodule.model_kwargs(),
     )
+    # the classical baseline on the same split, first: a misfit choice stops before training
+    baseline = fit_baseline(cfg.baseline, datamodule, model) if cfg.get("baseline") else None
     loggers = instantiate_named(cfg.get("logger"))
     callbacks = instantiate_named(cfg.get("callbacks"))
     if not loggers:  # the learning-rate monitor writes to loggers only, and refuses to run without
@@ -88,7 +95,7 @@ def fit_and_test(cfg: DictConfig, output_dir: Path) -> dict:
             logger.finalize("success")
 
     metric = cfg.optimized_metric
-    return {
+    result = {
         "task": datamodule.task,
         "val": val,
         "test": test,
@@ -96,6 +103,12 @@ def fit_and_test(cfg: DictConfig, output_dir: Path) -> dict:
         "optimized_metric": {"name": metric, "value": val.get(metric.split("/", 1)[1])},
         "epochs": trainer.current_epoch,
     }
+    reports = [c for c in trainer.callbacks if getattr(c, "test_report", None)]
+    if reports:  # per-class scores, confusion matrix, ROC/PR areas of the test split
+        result["test_report"] = reports[0].test_report
+    if baseline:
+        result["baseline"] = baseline
+    return result
 
 
 def _choice(group: str) -> str:

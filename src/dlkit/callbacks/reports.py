@@ -1,13 +1,14 @@
 """Pictures people would rather look at than read, written into the run folder.
 
-`learning_curves.png` when fitting ends, `confusion_matrix.png` when testing ends (classification).
+`learning_curves.png` when fitting ends; when testing ends, the held-out report of
+`dlkit.reports.held_out` (confusion matrix, per-class scores, ROC/PR curves for two classes;
+predicted-vs-true and residual plots for regression), kept in `test_report` for summary.json.
 Every rank takes part in gathering the test predictions; only rank 0 writes files.
 """
 
 from pathlib import Path
 
 import lightning.pytorch as L
-import numpy as np
 
 from dlkit.callbacks.history import MetricHistory
 
@@ -16,6 +17,7 @@ class Reports(MetricHistory):
     def __init__(self, output_dir: str) -> None:
         super().__init__()
         self.output_dir = Path(output_dir)
+        self.test_report: dict | None = None
 
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.is_global_zero and self.epochs:
@@ -27,20 +29,19 @@ class Reports(MetricHistory):
     def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if pl_module.test_targets.update_count == 0:
             return
-        predictions = pl_module.test_predictions.compute()  # gathered from every rank
-        targets = pl_module.test_targets.compute()
-        if not trainer.is_global_zero or getattr(pl_module, "num_classes", None) is None:
+        predictions = pl_module.test_predictions.compute().float().cpu().numpy()  # every rank's
+        targets = pl_module.test_targets.compute().cpu().numpy()
+        if not trainer.is_global_zero:
             return
-        from dlkit.callbacks.plots import plot_confusion_matrix
+        from dlkit.reports import held_out
 
-        num_classes = pl_module.num_classes
-        predicted = predictions.argmax(dim=-1).cpu().numpy()
-        true = targets.long().cpu().numpy()
-        matrix = np.bincount(true * num_classes + predicted, minlength=num_classes**2).reshape(
-            num_classes, num_classes
-        )
+        num_classes = getattr(pl_module, "num_classes", None)
+        if num_classes is None:
+            self.test_report = held_out.regression_report(predictions, targets, self.output_dir)
+            return
         names = getattr(trainer.datamodule, "class_names", None) or [
             str(c) for c in range(num_classes)
         ]
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        plot_confusion_matrix(matrix, names, self.output_dir / "confusion_matrix.png")
+        self.test_report = held_out.classification_report(
+            predictions, targets.astype(int), names, self.output_dir
+        )

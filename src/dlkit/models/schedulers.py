@@ -21,12 +21,21 @@ def onecycle(
     div_factor: float = 25.0,
     final_div_factor: float = 1e4,
 ) -> dict:
-    """Warm up from lr / div_factor to lr over pct_start of the run, then anneal far below it."""
+    """Warm up from lr / div_factor to lr over pct_start of the run, then anneal far below it.
+
+    OneCycleLR divides by the length of each phase and fails (ZeroDivisionError) when the warm-up
+    lasts exactly one step, as in a four-step debug run: the warm-up is given at least two steps
+    and the annealing at least one, which only changes runs too short for a schedule to matter.
+    """
+    if not 0 < pct_start < 1:
+        raise ValueError(f"pct_start must lie in (0, 1), got {pct_start}")
+    warmup_steps = max(2, round(pct_start * total_steps))
+    total_steps = max(total_steps, warmup_steps + 2)
     scheduler = schedules.OneCycleLR(
         optimizer,
         max_lr=_peak_lrs(optimizer),
         total_steps=total_steps,
-        pct_start=pct_start,
+        pct_start=warmup_steps / total_steps,
         div_factor=div_factor,
         final_div_factor=final_div_factor,
     )

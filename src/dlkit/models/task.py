@@ -90,8 +90,13 @@ class TaskModule(L.LightningModule):
         optimizer = self.optimizer_factory(params=self.parameters())
         if self.scheduler_factory is None:
             return optimizer
-        total_steps = int(self.trainer.estimated_stepping_batches)
+        total_steps = self.trainer.estimated_stepping_batches
+        if total_steps == float("inf"):
+            raise ValueError(
+                "the learning-rate schedule needs the run's length, but trainer.max_epochs=-1 and "
+                "trainer.max_steps=-1 make it endless: set one of them, or use scheduler=none"
+            )
         return {
             "optimizer": optimizer,
-            "lr_scheduler": self.scheduler_factory(optimizer, total_steps=total_steps),
+            "lr_scheduler": self.scheduler_factory(optimizer, total_steps=int(total_steps)),
         }

@@ -1,6 +1,10 @@
-"""Building blocks shared by the nets: activations by name and weight initialization schemes."""
+"""Building blocks shared by the nets: activations by name, dropout checks, weight initialization.
 
-from torch import nn
+Every net takes the same `activation`, `init`, `norm` and `dropout` arguments and builds them
+with these helpers, so the choices mean the same thing in an MLP, a CNN or a ResNet.
+"""
+
+from torch import Tensor, nn
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -35,29 +39,47 @@ def check_dropout(p: float) -> float:
     return p
 
 
+def init_matrix(weight: Tensor, scheme: str, nonlinearity: str) -> None:
+    """Initialize one weight tensor (fan-in on its second axis) in place."""
+    if scheme == "xavier_uniform":
+        nn.init.xavier_uniform_(weight, gain=nn.init.calculate_gain(nonlinearity))
+    elif scheme == "xavier_normal":
+        nn.init.xavier_normal_(weight, gain=nn.init.calculate_gain(nonlinearity))
+    elif scheme == "kaiming_uniform":
+        nn.init.kaiming_uniform_(weight, nonlinearity=nonlinearity)
+    elif scheme == "kaiming_normal":
+        nn.init.kaiming_normal_(weight, nonlinearity=nonlinearity)
+
+
 def init_weights(net: nn.Module, scheme: str, activation: str) -> None:
-    """Initialize every linear and convolution layer of `net` with `scheme`, biases at zero.
+    """Initialize the linear, convolution, recurrent and attention weights of `net`, biases at zero.
 
     He (kaiming) init keeps the variance of ReLU activations constant through depth
     (std = sqrt(2 / fan_in)); Xavier keeps it for symmetric activations such as tanh
-    (std = gain * sqrt(2 / (fan_in + fan_out))). `default` keeps PyTorch's own init.
+    (std = gain * sqrt(2 / (fan_in + fan_out))). The gain follows `activation`; recurrent
+    weights feed tanh/sigmoid gates and use the tanh gain, attention projections are linear.
+    `default` keeps PyTorch's own init.
     """
     if scheme not in INITS:
         raise ValueError(f"unknown init {scheme!r}: choose one of {INITS}")
     if scheme == "default":
         return
-    nonlinearity = _GAIN_NAME.get(activation, "relu")
-    gain = nn.init.calculate_gain(nonlinearity)
+    if activation not in _GAIN_NAME:
+        raise ValueError(f"unknown activation {activation!r}: choose one of {sorted(_GAIN_NAME)}")
+    nonlinearity = _GAIN_NAME[activation]
     for layer in net.modules():
-        if not isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d)):
-            continue
-        if scheme == "xavier_uniform":
-            nn.init.xavier_uniform_(layer.weight, gain=gain)
-        elif scheme == "xavier_normal":
-            nn.init.xavier_normal_(layer.weight, gain=gain)
-        elif scheme == "kaiming_uniform":
-            nn.init.kaiming_uniform_(layer.weight, nonlinearity=nonlinearity)
-        else:
-            nn.init.kaiming_normal_(layer.weight, nonlinearity=nonlinearity)
-        if layer.bias is not None:
-            nn.init.zeros_(layer.bias)
+        if isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d)):
+            init_matrix(layer.weight, scheme, nonlinearity)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+        elif isinstance(layer, nn.RNNBase):
+            gain_name = "relu" if getattr(layer, "nonlinearity", "tanh") == "relu" else "tanh"
+            for name, parameter in layer.named_parameters(recurse=False):
+                if name.startswith("weight"):
+                    init_matrix(parameter, scheme, gain_name)
+                else:
+                    nn.init.zeros_(parameter)
+        elif isinstance(layer, nn.MultiheadAttention) and layer.in_proj_weight is not None:
+            init_matrix(layer.in_proj_weight, scheme, "linear")
+            if layer.in_proj_bias is not None:
+                nn.init.zeros_(layer.in_proj_bias)

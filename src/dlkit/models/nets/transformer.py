@@ -1,0 +1,99 @@
+"""Transformer encoder over sequences [T, F]: every step attends to every other step at once.
+
+Attention has no notion of order, so each step gets a position added to its embedding: learned
+(one trainable vector per position) or sinusoidal (fixed waves of different frequencies, as in
+"Attention Is All You Need"). The sequence is summarized by a learned class token prepended to
+it, or by the mean over the steps.
+"""
+
+import math
+
+import torch
+from torch import nn
+
+from dlkit.models.nets.layers import check_dropout, init_weights, make_activation
+
+POSITIONS = ("learned", "sinusoidal")
+POOLINGS = ("cls", "mean")
+
+
+class Transformer(nn.Module):
+    """Linear embedding + positions -> `torch.nn.TransformerEncoder` -> pooled head.
+
+    Its normalization is layer norm, part of every encoder layer: `norm_first=True` (pre-norm,
+    before attention and feed-forward, plus one at the end) trains more stably than the
+    original post-norm arrangement (`False`).
+    """
+
+    modalities = ("sequence",)
+
+    def __init__(
+        self,
+        input_shape: tuple[int, ...],
+        num_outputs: int,
+        d_model: int = 64,
+        num_heads: int = 4,
+        num_layers: int = 2,
+        dim_feedforward: int = 128,
+        activation: str = "gelu",
+        norm_first: bool = True,
+        dropout: float = 0.1,
+        positions: str = "learned",
+        pooling: str = "cls",
+        init: str = "xavier_uniform",
+    ) -> None:
+        super().__init__()
+        check_dropout(dropout)
+        if positions not in POSITIONS:
+            raise ValueError(f"unknown positions {positions!r}: choose one of {POSITIONS}")
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r}: choose one of {POOLINGS}")
+        if len(input_shape) != 2:
+            raise ValueError(
+                f"Transformer takes sequences [T, F], got input shape {tuple(input_shape)}"
+            )
+        if d_model % num_heads:
+            raise ValueError(f"d_model ({d_model}) must be divisible by num_heads ({num_heads})")
+        length, features = input_shape
+        self.pooling = pooling
+        self.embed = nn.Linear(features, d_model)
+        num_positions = length + (pooling == "cls")
+        if positions == "learned":
+            self.positions = nn.Parameter(torch.randn(1, num_positions, d_model) * 0.02)
+        else:
+            self.register_buffer("positions", sinusoidal_positions(num_positions, d_model))
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, d_model)) if pooling == "cls" else None
+        layer = nn.TransformerEncoderLayer(
+            d_model,
+            num_heads,
+            dim_feedforward=dim_feedforward,
+            dropout=dropout,
+            activation=make_activation(activation),
+            batch_first=True,
+            norm_first=norm_first,
+        )
+        self.encoder = nn.TransformerEncoder(
+            layer,
+            num_layers,
+            norm=nn.LayerNorm(d_model) if norm_first else None,
+            enable_nested_tensor=False,
+        )
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(d_model, num_outputs))
+        init_weights(self, init, activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = self.embed(x)  # [B, T, d_model]
+        if self.cls_token is not None:
+            tokens = torch.cat([self.cls_token.expand(len(tokens), -1, -1), tokens], dim=1)
+        encoded = self.encoder(tokens + self.positions)
+        return self.head(encoded[:, 0] if self.cls_token is not None else encoded.mean(dim=1))
+
+
+def sinusoidal_positions(length: int, d_model: int) -> torch.Tensor:
+    """[1, length, d_model]: sin/cos pairs at geometrically spaced frequencies (fixed, not trained)."""
+    position = torch.arange(length).unsqueeze(1)
+    frequency = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+    table = torch.zeros(length, d_model)
+    table[:, 0::2] = torch.sin(position * frequency)
+    table[:, 1::2] = torch.cos(position * frequency)[:, : d_model // 2]
+    return table.unsqueeze(0)

@@ -1,0 +1,94 @@
+"""The test split's report: what a held-out evaluation should show besides the headline metrics.
+
+Classification: the confusion matrix (counts and normalized by true class), precision, recall and
+F1 per class, and for two classes the ROC and precision-recall curves with their areas.
+Regression: predicted-vs-true and residual plots. Scores come from scikit-learn's metrics and the
+curves from its `*Display` classes; the returned dictionary goes into summary.json.
+"""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display needed
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn import metrics
+
+from dlkit.callbacks.plots import plot_confusion_matrix
+
+
+def classification_report(
+    probabilities: np.ndarray, targets: np.ndarray, class_names: Sequence[str], output_dir: Path
+) -> dict:
+    """Writes confusion_matrix.png (and roc_pr_curves.png for two classes); returns the scores."""
+    labels = np.arange(len(class_names))
+    predicted = probabilities.argmax(axis=1)
+    matrix = metrics.confusion_matrix(targets, predicted, labels=labels)
+    normalized = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    precision, recall, f1, support = metrics.precision_recall_fscore_support(
+        targets, predicted, labels=labels, zero_division=0
+    )
+    report: dict = {
+        "per_class": {
+            str(name): {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
+            for i, name in enumerate(class_names)
+        },
+        "confusion_matrix": {
+            "labels": [str(name) for name in class_names],
+            "counts": matrix.tolist(),
+            "normalized": np.round(normalized, 4).tolist(),
+        },
+    }
+    output_dir.mkdir(parents=True, exist_ok=True)
+    plot_confusion_matrix(matrix, class_names, output_dir / "confusion_matrix.png")
+    if len(class_names) == 2 and len(np.unique(targets)) == 2:
+        scores = probabilities[:, 1]  # the second class is the positive one
+        report["roc_auc"] = float(metrics.roc_auc_score(targets, scores))
+        report["average_precision"] = float(metrics.average_precision_score(targets, scores))
+        plot_roc_pr(targets, scores, str(class_names[1]), output_dir / "roc_pr_curves.png")
+    return report
+
+
+def regression_report(predictions: np.ndarray, targets: np.ndarray, output_dir: Path) -> dict:
+    """Writes predicted_vs_true.png and residuals.png; returns the residuals' summary."""
+    predictions, targets = predictions.reshape(-1), targets.reshape(-1).astype(float)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for kind, title, name in (
+        ("actual_vs_predicted", "test split: predicted vs true", "predicted_vs_true.png"),
+        ("residual_vs_predicted", "test split: residuals (true - predicted)", "residuals.png"),
+    ):
+        fig, ax = plt.subplots(figsize=(5, 4.5))
+        metrics.PredictionErrorDisplay.from_predictions(
+            targets, predictions, kind=kind, ax=ax, subsample=None, scatter_kwargs={"alpha": 0.5}
+        )
+        ax.set_title(title)
+        fig.tight_layout()
+        fig.savefig(output_dir / name, dpi=110)
+        plt.close(fig)
+    residuals = targets - predictions
+    return {"residual_mean": float(residuals.mean()), "residual_std": float(residuals.std())}
+
+
+def plot_roc_pr(targets: np.ndarray, scores: np.ndarray, positive: str, path: Path) -> None:
+    """ROC and precision-recall curves of a binary classifier, side by side."""
+    fig, (roc, pr) = plt.subplots(1, 2, figsize=(10, 4.5))
+    metrics.RocCurveDisplay.from_predictions(targets, scores, ax=roc, name=f"positive: {positive}")
+    roc.plot([0, 1], [0, 1], "k:", label="chance")
+    roc.set_title("test split: ROC curve")
+    roc.legend(loc="lower right")
+    metrics.PrecisionRecallDisplay.from_predictions(
+        targets, scores, ax=pr, name=f"positive: {positive}"
+    )
+    pr.axhline(targets.mean(), color="k", linestyle=":", label="chance")
+    pr.set_title("test split: precision-recall curve")
+    pr.legend(loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,138 @@
+"""`sweep_summary.csv` and `sweep_summary.png` at the multirun root, and the best job named.
+
+A Hydra callback (`hydra.callbacks.sweep_summary`), so it works with every sweeper and launcher:
+it reads what each job left in its own folder (`.hydra/` and `summary.json`) once the sweep ends.
+"""
+
+import json
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+log = logging.getLogger(__name__)
+
+CSV_FILE, PLOT_FILE = "sweep_summary.csv", "sweep_summary.png"
+
+
+def collect_jobs(sweep_dir: str | Path) -> list[dict[str, Any]]:
+    """One row per job folder: job, trial, overrides, metric, value, status, duration, folder."""
+    rows = []
+    for hydra_dir in Path(sweep_dir).glob("*/.hydra"):
+        job_dir = hydra_dir.parent
+        hydra_cfg = OmegaConf.load(hydra_dir / "hydra.yaml").hydra
+        overrides = list(hydra_cfg.overrides.task)
+        summary = _read_json(job_dir / "summary.json")
+        metric = summary.get("optimized_metric") or {}
+        status = summary.get("status", "failed")
+        rows.append(
+            {
+                "job": int(hydra_cfg.job.num),
+                "trial": hydra_cfg.sweeper.get("trial"),
+                "overrides": " ".join(overrides),
+                "metric": metric.get("name"),
+                "value": metric.get("value"),
+                # a job still "running" when the sweep is over died without saying so
+                "status": "failed" if status == "running" else status,
+                "duration_s": summary.get("duration_s"),
+                "error": summary.get("error"),
+                "folder": str(job_dir),
+                **dict(o.split("=", 1) for o in overrides if "=" in o),
+            }
+        )
+    return sorted(rows, key=lambda row: row["job"])
+
+
+def best_job(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    from dlkit.utils.resolvers import metric_mode
+
+    scored = [r for r in rows if r["status"] == "completed" and _finite(r["value"])]
+    if not scored:
+        return None
+    sign = -1 if metric_mode(scored[0]["metric"]) == "min" else 1
+    return max(scored, key=lambda r: sign * r["value"])
+
+
+def plot_sweep(rows: list[dict[str, Any]], path: str | Path) -> None:
+    """The optimized metric per job, with the best so far: is the search still improving?"""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dlkit.utils.resolvers import metric_mode
+
+    scored = [r for r in rows if r["status"] == "completed" and _finite(r["value"])]
+    metric = next((r["metric"] for r in rows if r["metric"]), "optimized metric")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    if scored:
+        jobs = [r["job"] for r in scored]
+        values = [r["value"] for r in scored]
+        better = min if metric_mode(metric) == "min" else max
+        best_so_far = [better(values[: i + 1]) for i in range(len(values))]
+        ax.plot(jobs, values, "o", label="completed")
+        ax.step(jobs, best_so_far, where="post", color="tab:green", label="best so far")
+    for status, marker, color in (("pruned", "s", "tab:gray"), ("failed", "x", "tab:red")):
+        jobs = [r["job"] for r in rows if r["status"] == status]
+        if jobs:
+            low = min((r["value"] for r in scored), default=0.0)
+            ax.plot(jobs, [low] * len(jobs), marker, color=color, linestyle="", label=status)
+    ax.set_xlabel("job (trial)")
+    ax.set_ylabel(metric)
+    ax.set_title(f"{metric} per job")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_sweep_summary(sweep_dir: str | Path) -> dict[str, Any] | None:
+    """Writes the CSV and the plot; returns the best job's row (None when no job completed)."""
+    import pandas as pd
+
+    sweep_dir = Path(sweep_dir)
+    rows = collect_jobs(sweep_dir)
+    if not rows:
+        log.warning("no job folders under %s: no sweep summary", sweep_dir)
+        return None
+    pd.DataFrame(rows).to_csv(sweep_dir / CSV_FILE, index=False)
+    plot_sweep(rows, sweep_dir / PLOT_FILE)
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("completed", "pruned", "failed")}
+    log.info(
+        "sweep summary: %s (%s)",
+        sweep_dir / CSV_FILE,
+        ", ".join(f"{n} {s}" for s, n in counts.items() if n),
+    )
+    best = best_job(rows)
+    if best is None:
+        log.warning("no job completed with a %s value", rows[0]["metric"] or "metric")
+    else:
+        log.info(
+            "best job %d: %s=%.6g with %s -> %s",
+            best["job"],
+            best["metric"],
+            best["value"],
+            best["overrides"] or "the defaults",
+            best["folder"],
+        )
+    return best
+
+
+class SweepSummary(Callback):
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        write_sweep_summary(config.hydra.sweep.dir)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)

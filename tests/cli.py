@@ -1,0 +1,45 @@
+"""Run the `train` entry point in a fresh process, as `make train` / `make sweep` do."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+# A few batches: enough to exercise the whole path in seconds.
+SHORT = (
+    "trainer.max_epochs=2",
+    "++trainer.limit_train_batches=4",
+    "++trainer.limit_val_batches=2",
+    "++trainer.limit_test_batches=2",
+    "callbacks.rich_progress_bar=null",
+    "extras.print_config=false",
+)
+# ... of a small MLP
+TINY = ("model=mlp", "model.net.hidden_sizes=[32]", *SHORT)
+
+
+def run_train(
+    *overrides: str, multirun: bool = False, env: dict | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess:
+    """`python -m dlkit.train [--multirun] overrides…`; the log lines come back in `.stdout`."""
+    command = [sys.executable, "-m", "dlkit.train", *(["--multirun"] if multirun else []), *overrides]
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})}
+    return subprocess.run(
+        command,
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def output(result: subprocess.CompletedProcess) -> str:
+    return result.stdout + result.stderr
+
+
+def folders(tmp_path: Path) -> tuple[str, str]:
+    """Overrides that keep a test's data and logs inside its temporary folder."""
+    return f"paths.data_dir={tmp_path / 'data'}", f"paths.log_dir={tmp_path / 'logs'}"

@@ -1,0 +1,136 @@
+"""Every net: forward/backward on each data shape it takes, a fit through the Hydra compose path,
+and a clear error for a shape it does not take."""
+
+import json
+from pathlib import Path
+
+import hydra
+import pytest
+import torch
+from omegaconf import OmegaConf
+
+from dlkit.training import train
+from tests.conftest import CONFIG_DIR
+from tests.models.synthetic import SHAPES, synthetic_data
+
+# every model= option and the data modalities it fits
+COMPATIBLE = {
+    "mlp": ("image", "sequence", "table"),
+    "cnn": ("image", "sequence"),
+    "resnet": ("image",),
+    "rnn": ("sequence",),
+    "lstm": ("sequence",),
+    "gru": ("sequence",),
+    "transformer": ("sequence",),
+}
+PAIRS = [(model, modality) for model, modalities in COMPATIBLE.items() for modality in modalities]
+INCOMPATIBLE = [
+    (model, modality)
+    for model in COMPATIBLE
+    for modality in SHAPES
+    if modality not in COMPATIBLE[model]
+]
+
+
+def build_net(model: str, input_shape: tuple[int, ...], num_outputs: int = 3, **overrides):
+    """The net of `configs/model/<model>.yaml`, sized as build_module sizes it."""
+    net_cfg = OmegaConf.load(CONFIG_DIR / "model" / f"{model}.yaml").net
+    return hydra.utils.instantiate(net_cfg, **overrides)(
+        input_shape=input_shape, num_outputs=num_outputs
+    )
+
+
+def test_every_model_option_is_covered():
+    options = {p.stem for p in (CONFIG_DIR / "model").glob("*.yaml")} - {"base"}
+    assert options == set(COMPATIBLE)
+
+
+@pytest.mark.parametrize(("model", "modality"), PAIRS)
+def test_forward_and_backward(model, modality):
+    torch.manual_seed(0)
+    shape = SHAPES[modality]
+    net = build_net(model, shape)
+    outputs = net(torch.randn(4, *shape))
+    assert outputs.shape == (4, 3)
+    outputs.square().mean().backward()
+    for name, parameter in net.named_parameters():
+        assert parameter.grad is not None, f"{name} got no gradient"
+        assert torch.isfinite(parameter.grad).all(), name
+
+
+@pytest.mark.parametrize(
+    ("model", "shape"),
+    [("cnn", (3, 20, 12)), ("resnet", (3, 32, 32)), ("resnet", (5, 6, 6)), ("gru", (7, 4))],
+)
+def test_any_channel_count_and_size(model, shape):
+    outputs = build_net(model, shape, num_outputs=5)(torch.randn(2, *shape))
+    assert outputs.shape == (2, 5)
+
+
+@pytest.mark.parametrize(
+    ("model", "overrides"),
+    [
+        ("resnet", {"depth": 34}),
+        ("resnet", {"norm": False, "activation": "gelu", "init": "kaiming_normal"}),
+        ("rnn", {"activation": "relu", "pooling": "mean", "init": "xavier_normal"}),
+        ("lstm", {"bidirectional": True, "norm": True}),
+        ("gru", {"bidirectional": True, "pooling": "mean", "num_layers": 3}),
+        ("transformer", {"positions": "sinusoidal", "pooling": "mean", "norm_first": False}),
+        ("cnn", {"activation": "tanh", "init": "xavier_uniform", "norm": False}),
+        ("mlp", {"activation": "leaky_relu", "init": "kaiming_uniform", "norm": False}),
+    ],
+    ids=str,
+)
+def test_constructor_switches(model, overrides):
+    shape = SHAPES[COMPATIBLE[model][-1]]
+    net = build_net(model, shape, **overrides)
+    net(torch.randn(3, *shape)).sum().backward()
+
+
+def test_bidirectional_last_state_reads_both_directions():
+    net = build_net("gru", (16, 1), bidirectional=True)
+    assert net.head[-1].in_features == 2 * net.rnn.hidden_size
+
+
+def test_resnet_is_adapted_to_small_inputs():
+    net = build_net("resnet", (2, 8, 8))
+    assert net.net.conv1.kernel_size == (3, 3) and net.net.conv1.stride == (1, 1)
+    assert net.net.conv1.in_channels == 2
+    assert isinstance(net.net.maxpool, torch.nn.Identity)
+
+
+@pytest.mark.parametrize(
+    ("model", "overrides", "message"),
+    [
+        ("mlp", {"activation": "softmax"}, "unknown activation"),
+        ("cnn", {"init": "he"}, "unknown init"),
+        ("mlp", {"dropout": 1.0}, "dropout must lie"),
+        ("resnet", {"depth": 50}, "depth must be one of"),
+        ("gru", {"cell": "tcn"}, "unknown recurrent cell"),
+        ("rnn", {"activation": "gelu"}, "tanh or relu"),
+        ("transformer", {"num_heads": 5}, "divisible by num_heads"),
+        ("transformer", {"positions": "rotary"}, "unknown positions"),
+    ],
+)
+def test_bad_arguments_say_what_to_do(model, overrides, message):
+    with pytest.raises(ValueError, match=message):
+        build_net(model, SHAPES[COMPATIBLE[model][0]], **overrides)
+
+
+@pytest.mark.parametrize(("model", "modality"), INCOMPATIBLE)
+def test_incompatible_data_stops_before_training(compose_train, model, modality):
+    cfg = compose_train(f"model={model}", *synthetic_data(modality))
+    with pytest.raises(ValueError, match=f"{modality} data") as error:
+        train(cfg)
+    assert model not in str(error.value).split("Models that fit")[1]
+
+
+@pytest.mark.parametrize(("model", "modality"), PAIRS)
+def test_fit_through_compose(compose_train, model, modality):
+    """One training step, validation and test through `train`, as `make train` runs them."""
+    cfg = compose_train(f"model={model}", *synthetic_data(modality), "+trainer.fast_dev_run=true")
+    train(cfg)
+    summary = json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())
+    assert summary["status"] == "completed"
+    assert set(summary["test"]) >= {"loss", "acc", "f1"}
+    assert torch.isfinite(torch.tensor(summary["test"]["loss"]))

@@ -1,0 +1,125 @@
+"""Cross-validation: `cv.folds=k` in one run, and one fold per job of a sweep, aggregated."""
+
+import json
+import os
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import hydra
+import numpy as np
+import pytest
+import torch
+from omegaconf import OmegaConf
+
+from dlkit.training import train
+from tests.conftest import ROOT
+
+FAST = ("model=mlp", "trainer.max_epochs=1")
+
+
+def _summary(run_dir: Path) -> dict:
+    return json.loads((run_dir / "summary.json").read_text())
+
+
+def _rows(x: torch.Tensor) -> Counter:
+    """Samples as a multiset (digits has duplicate images, so sets would not do)."""
+    return Counter(row.numpy().tobytes() for row in x.reshape(len(x), -1))
+
+
+def _fold_data(fold_dir: Path):
+    cfg = OmegaConf.load(fold_dir / "config.yaml")
+    datamodule = hydra.utils.instantiate(cfg.data)
+    datamodule.setup("fit")
+    return cfg, {split: d.tensors[0] for split, d in datamodule.datasets.items()}
+
+
+def test_three_folds_in_one_run(compose_train):
+    cfg = compose_train("cv.folds=3", *FAST)
+    value = train(cfg)
+    run_dir = Path(cfg.paths.output_dir)
+    summary = _summary(run_dir)
+
+    assert summary["status"] == "completed" and summary["num_folds"] == 3
+    folds = summary["folds"]
+    assert [f["fold"] for f in folds] == [0, 1, 2]
+    for fold in folds:  # each fold is a run of its own, with its own best checkpoint and reports
+        fold_dir = run_dir / f"fold_{fold['fold']}"
+        assert Path(fold["best_checkpoint"]).parent == fold_dir / "checkpoints"
+        assert _summary(fold_dir)["status"] == "completed"
+        for picture in ("learning_curves.png", "confusion_matrix.png"):
+            assert (fold_dir / picture).is_file()
+    accs = [f["val"]["acc"] for f in folds]
+    assert summary["cv"]["mean"]["val/acc"] == pytest.approx(np.mean(accs))
+    assert summary["cv"]["std"]["val/acc"] == pytest.approx(np.std(accs))
+    assert summary["cv"]["mean"]["test/acc"] == pytest.approx(
+        np.mean([f["test"]["acc"] for f in folds])
+    )
+    assert summary["optimized_metric"] == {"name": "val/acc", "value": pytest.approx(np.mean(accs))}
+    assert value == pytest.approx(np.mean(accs))
+
+    # the folds' validation parts divide train+val exactly; the test split never moves
+    splits = []
+    for k in range(3):
+        fold_cfg, data = _fold_data(run_dir / f"fold_{k}")
+        assert (fold_cfg.data.num_folds, fold_cfg.data.fold) == (3, k)
+        splits.append(data)
+    train_val = _rows(torch.cat([splits[0]["train"], splits[0]["val"]]))
+    assert sum((_rows(s["val"]) for s in splits), Counter()) == train_val
+    for s in splits:
+        assert _rows(torch.cat([s["train"], s["val"]])) == train_val
+        assert torch.equal(s["test"], splits[0]["test"])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (("cv.folds=3", "cv.fold=3"), "cv.fold=3 is out of range for cv.folds=3"),
+        (("cv.fold=1",), "add cv.folds=<k>"),
+        (("cv.folds=0",), "cv.folds must be 1"),
+    ],
+)
+def test_bad_cv_settings_stop_before_training(compose_train, overrides, message):
+    cfg = compose_train(*overrides)
+    with pytest.raises(ValueError, match=message):
+        train(cfg)
+    assert not (Path(cfg.paths.output_dir) / "checkpoints").exists()
+
+
+def _make(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+@pytest.mark.slow  # a sweep process training three models
+def test_parallel_fold_sweep_aggregates_at_the_multirun_root(tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    result = _make(
+        "sweep",
+        "cv.folds=3",
+        "cv.fold=0,1,2",
+        *FAST,
+        "extras.print_config=false",
+        f"hydra.sweep.dir={sweep_dir}",
+        f"paths.data_dir={tmp_path / 'data'}",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    jobs = [_summary(sweep_dir / str(job)) for job in range(3)]
+    assert sorted(job["fold"] for job in jobs) == [0, 1, 2]
+    assert all(job["num_folds"] == 3 for job in jobs)
+
+    aggregate = json.loads((sweep_dir / "cv_summary.json").read_text())
+    (group,) = aggregate["groups"]
+    assert [f["fold"] for f in group["folds"]] == [0, 1, 2]
+    accs = [job["val"]["acc"] for job in sorted(jobs, key=lambda j: j["fold"])]
+    assert [f["val"]["acc"] for f in group["folds"]] == accs
+    assert group["cv"]["mean"]["val/acc"] == pytest.approx(np.mean(accs))
+    assert "missing_folds" not in group
+    assert "cross-validation, 3 folds" in result.stdout

@@ -1,0 +1,118 @@
+"""`make eval` and `make export` from a trained run's checkpoint (through Hydra compose, and make)."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+import pytest
+import torch
+
+from dlkit.evaluation import evaluate
+from dlkit.exporting import export
+from dlkit.training import train
+from dlkit.utils.saved_run import load_run
+from tests.conftest import ROOT, compose_config
+
+
+def _summary(run_dir: Path) -> dict:
+    return json.loads((run_dir / "summary.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> dict:
+    """One short training run shared by the tests of this file: its summary.json."""
+    root = tmp_path_factory.mktemp("trained")
+    cfg = compose_config(
+        "train", ["model=mlp", "trainer.max_epochs=2"], root / "run", root / "data"
+    )
+    train(cfg)
+    return {"summary": _summary(root / "run"), "data_dir": root / "data"}
+
+
+def test_eval_reproduces_the_training_runs_test_metrics(trained, tmp_path):
+    best = trained["summary"]["best_checkpoint"]
+    cfg = compose_config("eval", [f"ckpt_path={best}"], tmp_path / "eval", trained["data_dir"])
+    evaluate(cfg)
+    summary = _summary(tmp_path / "eval")
+    assert summary["status"] == "completed"
+    assert summary["test"].keys() == trained["summary"]["test"].keys()
+    for key, value in trained["summary"]["test"].items():
+        assert summary["test"][key] == pytest.approx(value, abs=1e-6), key
+    assert summary["test_report"] == trained["summary"]["test_report"]
+    assert (tmp_path / "eval" / "confusion_matrix.png").is_file()
+
+
+def test_eval_without_a_checkpoint_says_what_to_pass(tmp_path, data_dir):
+    cfg = compose_config("eval", [], tmp_path / "eval", data_dir)
+    with pytest.raises(ValueError, match=r"no checkpoint given: make eval ckpt_path="):
+        evaluate(cfg)
+    assert _summary(tmp_path / "eval")["status"] == "failed"
+
+
+def _reference(ckpt_path: str, x: torch.Tensor) -> np.ndarray:
+    """PyTorch's predictions the way training computes them: data module transform, task module."""
+    run = load_run(ckpt_path, "export")
+    with torch.inference_mode():
+        return run.model.predict_from_outputs(run.model(run.datamodule.transform_batch(x))).numpy()
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
+def test_export_matches_pytorch(trained, tmp_path, fmt):
+    best = trained["summary"]["best_checkpoint"]
+    cfg = compose_config(
+        "export", [f"ckpt_path={best}", f"format={fmt}"], tmp_path / "export", trained["data_dir"]
+    )
+    export(cfg)
+    summary = _summary(tmp_path / "export")
+    assert summary["status"] == "completed" and summary["format"] == fmt
+    path = Path(summary["model_file"])
+    assert path.parent == tmp_path / "export"
+
+    x = torch.rand(5, 1, 8, 8)  # another batch size than the one exported with
+    if fmt == "onnx":
+        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        exported = session.run(None, {"input": x.numpy()})[0]
+    else:
+        exported = torch.jit.load(str(path))(x).detach().numpy()
+    assert exported.shape == (5, 10)
+    np.testing.assert_allclose(exported, _reference(best, x), atol=1e-5)
+    assert exported.sum(axis=1) == pytest.approx(np.ones(5), abs=1e-5)  # probabilities
+
+
+def test_export_of_an_unknown_format_fails_clearly(trained, tmp_path):
+    best = trained["summary"]["best_checkpoint"]
+    cfg = compose_config(
+        "export", [f"ckpt_path={best}", "format=pickle"], tmp_path / "export", trained["data_dir"]
+    )
+    with pytest.raises(
+        ValueError, match="unknown export format=pickle: choose onnx or torchscript"
+    ):
+        export(cfg)
+
+
+def _make(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
+
+
+@pytest.mark.slow  # two processes, each importing torch and Lightning
+def test_make_eval_and_make_export(trained, tmp_path):
+    best = trained["summary"]["best_checkpoint"]
+    result = _make("eval", f"ckpt_path={best}", f"hydra.run.dir={tmp_path / 'eval'}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert _summary(tmp_path / "eval")["test"] == pytest.approx(trained["summary"]["test"])
+    result = _make(
+        "export", f"ckpt_path={best}", "format=torchscript", f"hydra.run.dir={tmp_path / 'exp'}"
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "exp" / "model.pt").is_file()
