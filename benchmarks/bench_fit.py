@@ -634,6 +634,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--variants", nargs="+", default=["raw", "template", "lightning"], help="in round order"
     )
     parser.add_argument("--make-train-runs", type=int, default=2, help="`make train` processes")
+    parser.add_argument(
+        "--answer-rounds", type=int, default=3, help="times `--cfg job`/`--help`/an error run"
+    )
     parser.add_argument("--no-sklearn", action="store_true", help="skip the classical baselines")
     parser.add_argument("--precision", default="32", help="32, 16-mixed or bf16-mixed")
     parser.add_argument(
@@ -655,6 +658,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.num_samples = min(args.num_samples, 256)
         args.image_size = min(args.image_size, 16)
         args.make_train_runs = 0
+        args.answer_rounds = min(args.answer_rounds, 1)
     if args.tasks is None:
         if args.device.startswith("cuda"):
             args.tasks = ["images"]
@@ -725,10 +729,15 @@ def main(argv: list[str] | None = None) -> str:
         sections.append(task_table(task, args.device, runs, sklearn_rows, make_rows, args))
 
     quick = {k: [] for k in ("--cfg job", "--help", "config error")}
-    for _ in range(3):
+    for _ in range(args.answer_rounds):
         for key, value in run_quick_answers().items():
             quick[key].append(value)
-    quick_line = ", ".join(f"`{k}` {median(v):.2f} s" for k, v in quick.items())
+    quick_line = (
+        "Answers that must come at once (`python -m dlkit.train …`, median of "
+        f"{args.answer_rounds}): " + ", ".join(f"`{k}` {median(v):.2f} s" for k, v in quick.items())
+        if args.answer_rounds
+        else ""
+    )
 
     report = "\n".join(
         [
@@ -742,7 +751,7 @@ def main(argv: list[str] | None = None) -> str:
             "so compare ratios (interleaved in one process) rather than absolute seconds.",
             "",
             *[s + "\n" for s in sections],
-            f"Answers that must come at once (`python -m dlkit.train …`, median of 3): {quick_line}.",
+            quick_line,
             "",
             f"Benchmark wall time: {time.perf_counter() - started:.0f} s.",
             "",
