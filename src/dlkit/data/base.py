@@ -300,7 +300,7 @@ class BaseDataModule(L.LightningDataModule):
                 f"inputs in {path} have shape {tuple(x.shape[1:])} per sample, but the model "
                 f"was trained on {self._input_shape}"
             )
-        return self.transform_batch(x.cpu(), augment=False)
+        return self.transform_batch(x.cpu(), augment=False).float()
 
     def state_dict(self) -> dict:
         """What training fitted, in plain Python types (checkpoints stay `weights_only`-loadable)."""
