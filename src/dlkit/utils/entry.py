@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from dlkit.utils.resume import check_same_config, resume_arguments
@@ -26,7 +27,11 @@ def prepare_command_line(arguments: list[str]) -> list[str]:
 
 
 def check_before_work(cfg: DictConfig) -> None:
-    """Mask secrets in logs and check the config; a bad one ends the run, marked failed."""
+    """Mask secrets in logs and check the config; a bad one ends the run, marked failed.
+
+    In a sweep the error is raised instead, so the sweeper records that job as failed and the
+    other jobs still run.
+    """
     mask_secrets_in_logs()
     stop_on_sigterm()
     try:
@@ -38,6 +43,8 @@ def check_before_work(cfg: DictConfig) -> None:
         RunSummary(cfg.paths.output_dir, task_name=cfg.task_name, seed=cfg.get("seed")).finish(
             "failed", error=f"ConfigError: {error}"
         )
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            raise
         sys.exit(2)
 
 
