@@ -23,7 +23,10 @@ from dlkit.utils.distributed import is_global_zero_process, keep_ranks_in_run_fo
 from dlkit.utils.instantiate import instantiate_named
 from dlkit.utils.loggers import finish_loggers
 from dlkit.utils.quiet import quiet_libraries
+from dlkit.utils.resume import continue_csv_logs
 from dlkit.utils.run_folder import RunSummary
+from dlkit.utils.secrets import masked
+from dlkit.utils.validation import check_arguments
 
 log = logging.getLogger(__name__)
 
@@ -40,22 +43,27 @@ def train(cfg: DictConfig) -> float | None:
     if cfg.extras.get("print_config") and rank_zero:
         print_config_tree(cfg)
     summary = RunSummary(output_dir, task_name=cfg.task_name, seed=cfg.seed, tags=list(cfg.tags))
+    if cfg.get("resume"):
+        summary.update(resumed_from=cfg.ckpt_path)
     try:
         result = cross_validation.run(cfg, output_dir)  # a plain split, one fold, or every fold
         if rank_zero:
             save_config(cfg, output_dir)
         summary.finish("completed", **result)
     except BaseException as error:
-        status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        status = "interrupted" if isinstance(error, (KeyboardInterrupt, SystemExit)) else "failed"
         if was_pruned(error):
             status = "pruned"
         (log.info if status == "pruned" else log.exception)("run %s: %s", status, error)
         summary.finish(status, error=f"{type(error).__name__}: {error}")
+        if isinstance(error, SystemExit) and not error.code:  # Lightning's SIGTERM stop
+            raise SystemExit(143) from error
         raise
     return result["optimized_metric"]["value"]
 
 
 def fit_and_test(cfg: DictConfig, output_dir: Path) -> dict:
+    check_arguments(cfg)
     check_compatible(cfg.model.net._target_, get_class(cfg.data._target_).modality, _choice("data"))
     L.seed_everything(cfg.seed, workers=True)
 
@@ -80,6 +88,8 @@ def fit_and_test(cfg: DictConfig, output_dir: Path) -> dict:
     trainer: L.Trainer = hydra.utils.instantiate(
         cfg.trainer, callbacks=callbacks, logger=loggers or False
     )
+    if cfg.get("resume"):  # before the loggers start their files
+        continue_csv_logs(loggers, _checkpoint_step(cfg.ckpt_path))
     for logger in loggers:
         logger.log_hyperparams(_hyperparameters(cfg))
 
@@ -141,6 +151,12 @@ def _strip(results: list[dict], prefix: str) -> dict[str, float]:
 
 def _hyperparameters(cfg: DictConfig) -> dict:
     """The config as loggers record it (paths and Hydra internals left out)."""
-    container = OmegaConf.to_container(cfg, resolve=True)
+    container = OmegaConf.to_container(masked(cfg), resolve=True)
     container.pop("paths", None)
     return container
+
+
+def _checkpoint_step(path: str) -> int:
+    import torch
+
+    return torch.load(path, map_location="cpu", weights_only=True)["global_step"]
