@@ -27,11 +27,7 @@ def prepare_command_line(arguments: list[str]) -> list[str]:
 
 
 def check_before_work(cfg: DictConfig) -> None:
-    """Mask secrets in logs and check the config; a bad one ends the run, marked failed.
-
-    In a sweep the error is raised instead, so the sweeper records that job as failed and the
-    other jobs still run.
-    """
+    """Mask secrets in logs and check the config; a bad one ends the run, marked failed."""
     mask_secrets_in_logs()
     stop_on_sigterm()
     try:
@@ -44,7 +40,7 @@ def check_before_work(cfg: DictConfig) -> None:
             "failed", error=f"ConfigError: {error}"
         )
         if HydraConfig.get().mode == RunMode.MULTIRUN:
-            raise
+            raise  # one job of a sweep: recorded as failed, and the sweep goes on
         sys.exit(2)
 
 
