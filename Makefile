@@ -48,6 +48,9 @@ export: $(STAMP) ## a deployable model file: make export ckpt_path=… format=on
 test: $(STAMP) ## fast test suite
 	$(BIN)/python -m pytest -m "not slow" $(ARGS)
 
+bench: $(STAMP) ## the template vs a hand-written loop, side by side -> benchmarks/results.md (ARGS="--rounds 5")
+	$(BIN)/python benchmarks/bench_fit.py $(ARGS)
+
 test-full: $(STAMP) ## every test, slow ones included
 	$(BIN)/python -m pytest $(ARGS)
 
