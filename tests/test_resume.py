@@ -1,12 +1,17 @@
 """A run killed for real continues with `make train resume=<run folder>` and ends as if never stopped."""
 
 import signal
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
 
+from dlkit.training import train
 from tests.faults import TINY, make_command, python_command, run, signal_when, start, summary
+
+# the in-process variant: two epochs of four batches, no pictures
+QUICK = (*TINY, "trainer.max_epochs=2", "callbacks.reports=null")
 
 
 def _uninterrupted(tmp_path, *overrides: str) -> dict:
@@ -16,6 +21,36 @@ def _uninterrupted(tmp_path, *overrides: str) -> dict:
     return summary(run_dir)
 
 
+def test_interrupted_mid_epoch_then_resumed_equals_uninterrupted(compose_train, tmp_path):
+    """The fast variant, in one process: stopped in the middle of the second epoch."""
+    cfg = compose_train(
+        *QUICK, "+callbacks.stop._target_=tests.faults.InterruptAtStep", "+callbacks.stop.step=6"
+    )
+    run_dir = Path(cfg.paths.output_dir)
+    with pytest.raises(SystemExit):  # Lightning ends a Ctrl+C with exit(1)
+        train(cfg)
+    assert summary(run_dir)["status"] == "interrupted"
+    last = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
+    assert last["global_step"] == 6  # saved where it stopped, mid-epoch
+
+    train(
+        compose_train(
+            *QUICK, f"ckpt_path={run_dir / 'checkpoints' / 'last.ckpt'}", f"resume={run_dir}"
+        )
+    )
+    resumed = summary(run_dir)
+
+    whole = compose_train(*QUICK)
+    whole.paths.output_dir = str(tmp_path / "whole")
+    train(whole)
+    assert resumed["status"] == "completed"
+    assert resumed["test"] == summary(tmp_path / "whole")["test"]
+    assert resumed["val"] == summary(tmp_path / "whole")["val"]
+    epochs = pd.read_csv(run_dir / "metrics.csv").dropna(subset=["val/loss"])["epoch"]
+    assert list(epochs) == [0, 1, 2]  # epochs 0 and 1, then the best checkpoint's
+
+
+@pytest.mark.slow
 def test_sigkill_after_first_checkpoint_then_resume_equals_uninterrupted(tmp_path):
     run_dir = tmp_path / "killed"
     process = start(make_command("train", *TINY, f"hydra.run.dir={run_dir}"))
@@ -45,6 +80,7 @@ def test_sigkill_after_first_checkpoint_then_resume_equals_uninterrupted(tmp_pat
     assert len(list((run_dir / ".hydra").glob("*.yaml"))) == 3  # the run's own records kept
 
 
+@pytest.mark.slow
 def test_sigterm_saves_a_checkpoint_marks_interrupted_and_resumes(tmp_path):
     run_dir = tmp_path / "preempted"
     process = start(python_command(*TINY, f"hydra.run.dir={run_dir}"))
