@@ -39,11 +39,17 @@ sweep: $(STAMP) ## Hydra multirun over the overrides (grid, or Optuna with hpara
 eval: $(STAMP) ## test a checkpoint with its run's config: make eval ckpt_path=…/checkpoints/<file>.ckpt
 	@$(call hydra,dlkit.eval)
 
+predict: $(STAMP) ## predictions.csv for new inputs: make predict ckpt_path=… input=<file or folder>
+	@$(call hydra,dlkit.predict)
+
 export: $(STAMP) ## a deployable model file: make export ckpt_path=… format=onnx|torchscript
 	@$(call hydra,dlkit.export)
 
 test: $(STAMP) ## fast test suite
 	$(BIN)/python -m pytest -m "not slow" $(ARGS)
+
+bench: $(STAMP) ## the template vs a hand-written loop, side by side -> benchmarks/results.md (ARGS="--rounds 5")
+	$(BIN)/python benchmarks/bench_fit.py $(ARGS)
 
 test-full: $(STAMP) ## every test, slow ones included
 	$(BIN)/python -m pytest $(ARGS)

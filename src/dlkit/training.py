@@ -19,7 +19,9 @@ from dlkit.baseline import fit_baseline
 from dlkit.models.compatibility import check_compatible
 from dlkit.sweeps.trials import was_pruned
 from dlkit.utils.config_tree import print_config_tree, save_config
+from dlkit.utils.distributed import is_global_zero_process, keep_ranks_in_run_folder
 from dlkit.utils.instantiate import instantiate_named
+from dlkit.utils.loggers import finish_loggers
 from dlkit.utils.quiet import quiet_libraries
 from dlkit.utils.resume import continue_csv_logs
 from dlkit.utils.run_folder import RunSummary
@@ -36,14 +38,17 @@ def train(cfg: DictConfig) -> float | None:
     """Run one training job in its run folder; returns the optimized metric (for sweeps)."""
     output_dir = Path(cfg.paths.output_dir)
     quiet_libraries()
-    if cfg.extras.get("print_config"):
+    keep_ranks_in_run_folder()
+    rank_zero = is_global_zero_process()  # other ranks of a distributed run write nothing
+    if cfg.extras.get("print_config") and rank_zero:
         print_config_tree(cfg)
     summary = RunSummary(output_dir, task_name=cfg.task_name, seed=cfg.seed, tags=list(cfg.tags))
     if cfg.get("resume"):
         summary.update(resumed_from=cfg.ckpt_path)
     try:
         result = cross_validation.run(cfg, output_dir)  # a plain split, one fold, or every fold
-        save_config(cfg, output_dir)
+        if rank_zero:
+            save_config(cfg, output_dir)
         summary.finish("completed", **result)
     except BaseException as error:
         status = "interrupted" if isinstance(error, (KeyboardInterrupt, SystemExit)) else "failed"
@@ -101,8 +106,7 @@ def fit_and_test(cfg: DictConfig, output_dir: Path) -> dict:
             else {}
         )
     finally:
-        for logger in loggers:
-            logger.finalize("success")
+        finish_loggers(loggers, output_dir, rank_zero=trainer.is_global_zero)
 
     metric = cfg.optimized_metric
     result = {

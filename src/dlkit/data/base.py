@@ -51,6 +51,13 @@ class LoadedData:
     class_names: list[str] | None = None
 
 
+def to_float(x: torch.Tensor) -> torch.Tensor:
+    """Samples as floats; 8-bit images [0, 255] become [0, 1]."""
+    if x.dtype == torch.uint8:
+        return x.float().div_(255)
+    return x if x.is_floating_point() else x.float()
+
+
 class BaseDataModule(L.LightningDataModule):
     #: "image" [C, H, W], "sequence" [T, F] or "table" [F]: decides which nets fit.
     modality: str = "table"
@@ -234,7 +241,7 @@ class BaseDataModule(L.LightningDataModule):
         dims = [d for d in range(x.ndim) if d != axis]
         total = total_sq = 0.0
         for chunk in x.split(4096):
-            chunk = self._as_float(chunk).double()
+            chunk = to_float(chunk).double()
             total = total + chunk.sum(dim=dims, keepdim=True)
             total_sq = total_sq + chunk.square().sum(dim=dims, keepdim=True)
         count = x.numel() / x.shape[axis]
@@ -262,7 +269,7 @@ class BaseDataModule(L.LightningDataModule):
 
     def transform_batch(self, x: torch.Tensor, augment: bool = False) -> torch.Tensor:
         """A batch already on its device: to float, augmented (training only), standardized."""
-        x = self._as_float(x)
+        x = to_float(x)
         if augment and self.augmentation is not None:
             x = self.augmentation(x)
         if self.mean is None:
@@ -284,7 +291,7 @@ class BaseDataModule(L.LightningDataModule):
                 f"{type(self).__name__} has no fitted preprocessing yet: call setup() or "
                 "load_state_dict(checkpoint[...]) with the training run's state first"
             )
-        x = self.encode(self.read_inputs(Path(path)), None)
+        x = self.encode(self.read_inputs(Path(path).expanduser()), None)
         if not isinstance(x, torch.Tensor):
             x = torch.as_tensor(np.asarray(x))
         if self.modality == "sequence" and x.ndim == len(self._input_shape):
@@ -315,19 +322,13 @@ class BaseDataModule(L.LightningDataModule):
         self.load_extra_state(state)
 
     # ----------------------------------------------------------------- helpers
-    @staticmethod
-    def _as_float(x: torch.Tensor) -> torch.Tensor:
-        if x.dtype == torch.uint8:  # 8-bit images: [0, 255] -> [0, 1]
-            return x.float().div_(255)
-        return x if x.is_floating_point() else x.float()
-
     def _check_augmentation(self) -> None:
         accepted = getattr(self.augmentation, "modalities", None)
         if accepted is not None and self.modality not in accepted:
             raise DataError(
                 f"{type(self.augmentation).__name__} augments {' or '.join(accepted)} data, but "
-                f"{type(self).__name__} holds {self.modality} data: choose the augmentation "
-                f"for {self.modality} data (augmentation={self.modality}) or none"
+                f"{type(self).__name__} holds {self.modality} data: choose an augmentation for "
+                f"{self.modality} data (configs/augmentation/) or none (augmentation=null)"
             )
 
     def _check_targets(self, y: Any, name: str) -> torch.Tensor:

@@ -28,5 +28,9 @@ def unique_suffix() -> str:
 def register_resolvers() -> None:
     if not OmegaConf.has_resolver("metric_mode"):
         OmegaConf.register_new_resolver("metric_mode", metric_mode)
+    if not OmegaConf.has_resolver("wandb_offline"):
+        from dlkit.utils.loggers import wandb_offline
+
+        OmegaConf.register_new_resolver("wandb_offline", wandb_offline)
     if not OmegaConf.has_resolver("unique"):
         OmegaConf.register_new_resolver("unique", unique_suffix, use_cache=True)

@@ -1,0 +1,77 @@
+"""`make bench` measures what it says: every variant trains, and the table holds their figures.
+
+Speed itself is not asserted (that is the benchmark's job, on a quiet machine); these runs are
+tiny and only check that every path of the script works, the GPU task included (on the CPU).
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import bench_fit
+
+
+def _rows(report: str) -> dict[str, list[str]]:
+    """Table rows by their first cell."""
+    return {
+        cells[0]: cells[1:]
+        for line in report.splitlines()
+        if line.startswith("| ") and not line.startswith("| ---")
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
+
+
+def test_images_task_side_by_side(tmp_path):
+    """The CIFAR-scale task of `--device cuda`, shrunk to a few images on the CPU."""
+    output = tmp_path / "results.md"
+    report = bench_fit.main(
+        [
+            *("--quick", "--tasks", "images", "--no-sklearn", "--answer-rounds", "0"),
+            "--output",
+            str(output),
+        ]
+    )
+    assert output.read_text() == report
+    rows = _rows(report)
+    assert "### images" in report and "device cpu" in report
+    for label in (
+        "raw PyTorch loop, in-memory tensors",
+        "this template (`train()`, default callbacks + logger)",
+        "plain Lightning Trainer, its defaults",
+    ):
+        fit_s, _, ratio, cpu_ratio, _, samples_per_s, accuracy = rows[label]
+        assert float(fit_s) > 0 and float(samples_per_s.replace(",", "")) > 0
+        assert ratio.endswith("x") and cpu_ratio.endswith("x")
+        assert 0 <= float(accuracy) <= 1
+    assert rows["raw PyTorch loop, in-memory tensors"][2] == "1.00x"
+
+
+def test_unknown_task_is_refused():
+    with pytest.raises(SystemExit, match="unknown task"):
+        bench_fit.main(["--quick", "--tasks", "cifar100"])
+
+
+@pytest.mark.slow
+def test_make_bench_quick(tmp_path):
+    """`make bench` as a user runs it: digits and MNIST-1D, baselines, `make train` timings."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    output = tmp_path / "results.md"
+    result = subprocess.run(
+        ["make", "--no-print-directory", "bench", f"ARGS=--quick --output {output}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = output.read_text()
+    rows = _rows(report)
+    assert "### digits" in report and "### mnist1d" in report
+    assert float(rows["SVM (RBF kernel)"][1]) > 0.8
+    assert "`--cfg job`" in report

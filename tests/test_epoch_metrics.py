@@ -1,0 +1,94 @@
+"""The task module hands its metric objects to Lightning once per epoch (the cheap way): the
+epoch values must still cover every batch of the split, and every epoch must be logged."""
+
+import csv
+import io
+
+import hydra
+import lightning.pytorch as L
+import pytest
+import torch
+import torch.nn.functional as F
+from lightning.pytorch.loggers import CSVLogger
+from sklearn.metrics import accuracy_score, f1_score
+
+
+def _data_and_model(cfg):
+    datamodule = hydra.utils.instantiate(cfg.data)
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    model = hydra.utils.instantiate(
+        cfg.model,
+        optimizer=hydra.utils.instantiate(cfg.optimizer),
+        scheduler=None,
+        **datamodule.model_kwargs(),
+    )
+    return datamodule, model
+
+
+def _trainer(**kwargs) -> L.Trainer:
+    return L.Trainer(
+        accelerator="cpu",
+        devices=1,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        enable_checkpointing=False,
+        use_distributed_sampler=False,
+        num_sanity_val_steps=0,
+        **kwargs,
+    )
+
+
+def test_epoch_metrics_cover_every_batch(compose_train):
+    # 270 validation samples in batches of 50: five full batches and a partial one
+    datamodule, model = _data_and_model(compose_train("data.batch_size=50"))
+    trainer = _trainer(logger=False, max_epochs=1, limit_train_batches=3)
+    trainer.fit(model, datamodule=datamodule)
+    logged = trainer.validate(model, datamodule=datamodule, verbose=False)[0]
+
+    x, y = datamodule.datasets["val"].tensors
+    model.eval()
+    with torch.no_grad():
+        logits = model(datamodule.transform_batch(x))
+    predicted = logits.argmax(-1).numpy()
+    assert len(y) > 5 * 50
+    assert logged["val/acc"] == pytest.approx(accuracy_score(y, predicted), abs=1e-6)
+    assert logged["val/f1"] == pytest.approx(f1_score(y, predicted, average="macro"), abs=1e-5)
+    assert logged["val/loss"] == pytest.approx(F.cross_entropy(logits, y).item(), rel=1e-5)
+
+
+def test_every_epoch_is_logged(compose_train, tmp_path):
+    datamodule, model = _data_and_model(compose_train())
+    logger = CSVLogger(tmp_path, name="", version="")
+    _trainer(logger=logger, max_epochs=3, limit_train_batches=2, limit_val_batches=2).fit(
+        model, datamodule=datamodule
+    )
+    with open(tmp_path / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    for key in ("train/loss", "train/acc", "val/loss", "val/acc", "val/f1"):
+        epochs = {int(row["epoch"]) for row in rows if row.get(key)}
+        assert epochs == {0, 1, 2}, key
+
+
+def test_progress_bar_counts_batches_and_shows_epoch_metrics(compose_train):
+    from dlkit.callbacks.progress import RichProgressBar
+
+    screen = io.StringIO()
+    bar = RichProgressBar(console_kwargs={"file": screen, "force_terminal": True, "width": 200})
+    datamodule, model = _data_and_model(compose_train())
+    L.Trainer(
+        accelerator="cpu",
+        devices=1,
+        callbacks=[bar],
+        logger=False,
+        enable_model_summary=False,
+        enable_checkpointing=False,
+        use_distributed_sampler=False,
+        num_sanity_val_steps=0,
+        max_epochs=2,
+        limit_train_batches=3,
+        limit_val_batches=2,
+    ).fit(model, datamodule=datamodule)
+    shown = screen.getvalue()
+    assert "3/3" in shown  # the counter reached the last batch
+    assert "val/acc" in shown and "train/loss" in shown  # the epoch metrics are on screen
