@@ -1,5 +1,6 @@
 """A run killed for real continues with `make train resume=<run folder>` and ends as if never stopped."""
 
+import json
 import signal
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 import torch
 
 from dlkit.training import train
+from dlkit.utils.resume import resume_requeued_job
 from tests.faults import TINY, make_command, python_command, run, signal_when, start, summary
 
 # the in-process variant: two epochs of four batches, no pictures
@@ -116,3 +118,32 @@ def test_resume_of_a_folder_that_cannot_resume_says_why(tmp_path, make_folder, m
     result = run(python_command(f"resume={tmp_path}"))
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("restarts", "status", "extra_file", "resumes"),
+    [
+        ("1", "interrupted", None, True),  # requeued after pre-emption
+        ("2", "running", None, True),  # killed at the time limit, requeued again
+        ("0", "interrupted", None, False),  # a first start: nothing to continue
+        ("1", "completed", None, False),
+        ("1", "interrupted", "hpc_ckpt_1.ckpt", False),  # Lightning's own requeue loads that
+    ],
+)
+def test_a_requeued_slurm_job_continues_its_run(
+    compose_train, monkeypatch, restarts, status, extra_file, resumes
+):
+    cfg = compose_train()
+    run_dir = Path(cfg.paths.output_dir)
+    (run_dir / "checkpoints").mkdir(parents=True)
+    (run_dir / "checkpoints" / "last.ckpt").write_bytes(b"")
+    (run_dir / "summary.json").write_text(json.dumps({"status": status}))
+    if extra_file:
+        (run_dir / extra_file).write_bytes(b"")
+    monkeypatch.setenv("SLURM_RESTART_COUNT", restarts)
+    assert resume_requeued_job(cfg) is resumes
+    if resumes:
+        assert cfg.resume == str(run_dir)
+        assert cfg.ckpt_path == str(run_dir / "checkpoints" / "last.ckpt")
+    else:
+        assert cfg.resume is None and cfg.ckpt_path is None
