@@ -7,9 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
+from omegaconf import OmegaConf
 
 from dlkit.training import train
-from dlkit.utils.resume import resume_requeued_job
+from dlkit.utils.resume import check_same_config, resume_requeued_job
+from dlkit.utils.validation import ConfigError
 from tests.faults import TINY, make_command, python_command, run, signal_when, start, summary
 
 # the in-process variant: two epochs of four batches, no pictures
@@ -147,3 +149,13 @@ def test_a_requeued_slurm_job_continues_its_run(
         assert cfg.ckpt_path == str(run_dir / "checkpoints" / "last.ckpt")
     else:
         assert cfg.resume is None and cfg.ckpt_path is None
+
+
+def test_resume_stops_when_the_config_files_changed_since_the_run_started(compose_train, tmp_path):
+    started = compose_train("model.net.dropout=0.3")  # as if cnn.yaml said 0.3 back then
+    (tmp_path / ".hydra").mkdir()
+    OmegaConf.save(started, tmp_path / ".hydra" / "config.yaml")
+    now = compose_train(f"resume={tmp_path}", "ckpt_path=x.ckpt", "trainer.max_epochs=80")
+    with pytest.raises(ConfigError, match=r"model.net.dropout: 0.3 then, 0.2 now"):
+        check_same_config(now, ["trainer.max_epochs=80"])
+    check_same_config(now, ["trainer.max_epochs=80", "model.net.dropout=0.2"])  # said on purpose
