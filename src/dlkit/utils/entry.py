@@ -9,7 +9,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from dlkit.utils.resume import check_same_config, resume_arguments
+from dlkit.utils.resume import check_same_config, resume_arguments, resume_requeued_job
 from dlkit.utils.run_folder import RunSummary
 from dlkit.utils.secrets import load_dotenv, mask_secrets_in_logs
 from dlkit.utils.validation import ConfigError, check_config
@@ -30,6 +30,8 @@ def check_before_work(cfg: DictConfig) -> None:
     """Mask secrets in logs and check the config; a bad one ends the run, marked failed."""
     mask_secrets_in_logs()
     stop_on_sigterm()
+    if resume_requeued_job(cfg):
+        log.info("requeued SLURM job: continuing from %s", cfg.ckpt_path)
     try:
         check_config(cfg)
         if cfg.get("resume"):
