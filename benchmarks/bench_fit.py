@@ -376,6 +376,8 @@ def template_overrides(task: Task, epochs: int, device: str, args) -> list[str]:
         overrides.append("trainer.accelerator=cpu")
     if args.compile:
         overrides.append("model.compile=true")
+    if args.channels_last:
+        overrides.append("callbacks=[default,channels_last]")
     return overrides
 
 
@@ -383,6 +385,7 @@ def run_lightning(cfg, split: Split, epochs: int, device: str, args) -> Result:
     """Lightning as its documentation shows it: a LightningModule, DataLoaders, Trainer defaults."""
     import hydra
     import lightning.pytorch as L
+    import torch
     import torch.nn.functional as F
     from torch.utils.data import DataLoader, TensorDataset
 
@@ -420,6 +423,8 @@ def run_lightning(cfg, split: Split, epochs: int, device: str, args) -> Result:
 
     L.seed_everything(cfg.seed, verbose=False)
     module = PlainModule(build_net(cfg, split))
+    if args.channels_last:
+        module.net.to(memory_format=torch.channels_last)
     on_cpu = {k: v.cpu() for k, v in split.x.items()}, {k: v.cpu() for k, v in split.y.items()}
     loaders = {
         s: DataLoader(
@@ -643,7 +648,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--threads", type=int, default=None, help="torch intra-op threads (default: torch's)"
     )
     parser.add_argument("--compile", action="store_true", help="torch.compile the net")
-    parser.add_argument("--channels-last", action="store_true", help="raw loop in channels_last")
+    parser.add_argument(
+        "--channels-last", action="store_true", help="convolution weights channels-last"
+    )
     parser.add_argument("--num-samples", type=int, default=50_000, help="images task size")
     parser.add_argument("--image-size", type=int, default=32, help="images task side")
     parser.add_argument("--batch-size", type=int, default=None, help="override the batch size")
