@@ -39,6 +39,9 @@ sweep: $(STAMP) ## Hydra multirun over the overrides (grid, or Optuna with hpara
 eval: $(STAMP) ## test a checkpoint with its run's config: make eval ckpt_path=…/checkpoints/<file>.ckpt
 	@$(call hydra,dlkit.eval)
 
+predict: $(STAMP) ## predictions.csv for new inputs: make predict ckpt_path=… input=<file or folder>
+	@$(call hydra,dlkit.predict)
+
 export: $(STAMP) ## a deployable model file: make export ckpt_path=… format=onnx|torchscript
 	@$(call hydra,dlkit.export)
 

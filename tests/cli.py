@@ -24,7 +24,13 @@ def run_train(
     *overrides: str, multirun: bool = False, env: dict | None = None, timeout: int = 600
 ) -> subprocess.CompletedProcess:
     """`python -m dlkit.train [--multirun] overrides…`; the log lines come back in `.stdout`."""
-    command = [sys.executable, "-m", "dlkit.train", *(["--multirun"] if multirun else []), *overrides]
+    command = [
+        sys.executable,
+        "-m",
+        "dlkit.train",
+        *(["--multirun"] if multirun else []),
+        *overrides,
+    ]
     full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})}
     return subprocess.run(
         command,

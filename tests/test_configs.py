@@ -12,6 +12,7 @@ from tests.conftest import CONFIG_DIR
 # groups whose options are picked with `group=option` on the command line
 SELECTABLE_GROUPS = [
     "data",
+    "augmentation",
     "model",
     "optimizer",
     "scheduler",

@@ -12,10 +12,11 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
+from dlkit.evaluation import evaluate
 from dlkit.training import train
-from tests.conftest import ROOT
+from tests.conftest import ROOT, compose_config
 
-FAST = ("model=mlp", "trainer.max_epochs=1")
+FAST = ("data=wine", "model=mlp", "trainer.max_epochs=2")
 
 
 def _summary(run_dir: Path) -> dict:
@@ -23,7 +24,7 @@ def _summary(run_dir: Path) -> dict:
 
 
 def _rows(x: torch.Tensor) -> Counter:
-    """Samples as a multiset (digits has duplicate images, so sets would not do)."""
+    """Samples as a multiset (a data set may hold duplicate samples, so sets would not do)."""
     return Counter(row.numpy().tobytes() for row in x.reshape(len(x), -1))
 
 
@@ -34,7 +35,7 @@ def _fold_data(fold_dir: Path):
     return cfg, {split: d.tensors[0] for split, d in datamodule.datasets.items()}
 
 
-def test_three_folds_in_one_run(compose_train):
+def test_three_folds_in_one_run(compose_train, tmp_path, data_dir):
     cfg = compose_train("cv.folds=3", *FAST)
     value = train(cfg)
     run_dir = Path(cfg.paths.output_dir)
@@ -70,6 +71,13 @@ def test_three_folds_in_one_run(compose_train):
         assert _rows(torch.cat([s["train"], s["val"]])) == train_val
         assert torch.equal(s["test"], splits[0]["test"])
 
+    # a fold's checkpoint evaluates with that fold's saved config (its split and scaling)
+    eval_cfg = compose_config(
+        "eval", [f"ckpt_path={folds[1]['best_checkpoint']}"], tmp_path / "eval", data_dir
+    )
+    evaluate(eval_cfg)
+    assert _summary(tmp_path / "eval")["test"] == pytest.approx(folds[1]["test"], abs=1e-6)
+
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
@@ -77,6 +85,7 @@ def test_three_folds_in_one_run(compose_train):
         (("cv.folds=3", "cv.fold=3"), "cv.fold=3 is out of range for cv.folds=3"),
         (("cv.fold=1",), "add cv.folds=<k>"),
         (("cv.folds=0",), "cv.folds must be 1"),
+        (("cv.folds=3", "ckpt_path=last.ckpt"), "resume the fold it belongs to alone"),
     ],
 )
 def test_bad_cv_settings_stop_before_training(compose_train, overrides, message):

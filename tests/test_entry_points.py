@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime
+import pandas as pd
 import pytest
 import torch
 
@@ -26,7 +27,7 @@ def trained(tmp_path_factory) -> dict:
     """One short training run shared by the tests of this file: its summary.json."""
     root = tmp_path_factory.mktemp("trained")
     cfg = compose_config(
-        "train", ["model=mlp", "trainer.max_epochs=2"], root / "run", root / "data"
+        "train", ["data=wine", "model=mlp", "trainer.max_epochs=3"], root / "run", root / "data"
     )
     train(cfg)
     return {"summary": _summary(root / "run"), "data_dir": root / "data"}
@@ -71,13 +72,13 @@ def test_export_matches_pytorch(trained, tmp_path, fmt):
     path = Path(summary["model_file"])
     assert path.parent == tmp_path / "export"
 
-    x = torch.rand(5, 1, 8, 8)  # another batch size than the one exported with
+    x = torch.rand(5, 13) * 10  # another batch size than the one exported with
     if fmt == "onnx":
         session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         exported = session.run(None, {"input": x.numpy()})[0]
     else:
         exported = torch.jit.load(str(path))(x).detach().numpy()
-    assert exported.shape == (5, 10)
+    assert exported.shape == (5, 3)
     np.testing.assert_allclose(exported, _reference(best, x), atol=1e-5)
     assert exported.sum(axis=1) == pytest.approx(np.ones(5), abs=1e-5)  # probabilities
 
@@ -105,8 +106,8 @@ def _make(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.slow  # two processes, each importing torch and Lightning
-def test_make_eval_and_make_export(trained, tmp_path):
+@pytest.mark.slow  # three processes, each importing torch and Lightning
+def test_make_eval_predict_and_export(trained, tmp_path):
     best = trained["summary"]["best_checkpoint"]
     result = _make("eval", f"ckpt_path={best}", f"hydra.run.dir={tmp_path / 'eval'}")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -116,3 +117,12 @@ def test_make_eval_and_make_export(trained, tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "exp" / "model.pt").is_file()
+    np.save(tmp_path / "rows.npy", np.random.default_rng(0).normal(size=(4, 13)).astype("float32"))
+    result = _make(
+        "predict",
+        f"ckpt_path={best}",
+        f"input={tmp_path / 'rows.npy'}",
+        f"hydra.run.dir={tmp_path}/p",
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(pd.read_csv(tmp_path / "p" / "predictions.csv")) == 4

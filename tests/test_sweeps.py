@@ -66,8 +66,9 @@ def _optuna(tmp_path: Path, sweep: str, *overrides: str):
     )
 
 
+@pytest.mark.slow
 def test_optuna_search_resumes_its_study(tmp_path):
-    first = _optuna(tmp_path, "first", "hydra.sweeper.n_trials=2", "trainer.max_epochs=1")
+    first = _optuna(tmp_path, "first", "hydra.sweeper.n_trials=2")
     assert first.returncode == 0, output(first)[-3000:]
     storage = f"sqlite:///{tmp_path / 'logs' / 'optuna.db'}"  # the default: under paths.log_dir
     study = optuna.load_study(study_name="digits_cnn", storage=storage)
@@ -76,7 +77,7 @@ def test_optuna_search_resumes_its_study(tmp_path):
     assert list(_summary_csv(tmp_path / "first")["trial"]) == [0, 1]
 
     # the same command with a larger total: the study continues
-    again = _optuna(tmp_path, "again", "hydra.sweeper.n_trials=3", "trainer.max_epochs=1")
+    again = _optuna(tmp_path, "again", "hydra.sweeper.n_trials=3")
     assert again.returncode == 0, output(again)[-3000:]
     assert "2 trials so far" in output(again)
     study = optuna.load_study(study_name="digits_cnn", storage=storage)
@@ -120,3 +121,37 @@ def test_pruning_stops_a_hopeless_trial(tmp_path):
     assert table.loc[hopeless.number, "status"] == "pruned"
     assert table.loc[good.number, "status"] == "completed"
     assert f"trial {hopeless.number} pruned" in output(result)
+
+
+@pytest.mark.parametrize(
+    ("search", "data"),
+    [("digits_cnn_optuna", "DigitsDataModule"), ("mnist1d_cnn_optuna", "MNIST1DDataModule")],
+)
+def test_ready_searches_compose_with_a_valid_space(search, data):
+    from hydra_plugins.dlkit_sweepers.search_space import params_as_overrides, parse_overrides
+    from tests.test_launchers import _compose_with_hydra
+
+    cfg = _compose_with_hydra(f"hparams_search={search}")
+    sweeper = cfg.hydra.sweeper
+    assert sweeper._target_.endswith("OptunaSweeper") and cfg.data._target_.endswith(data)
+    assert sweeper.storage.startswith("sqlite:///") and sweeper.storage.endswith("/logs/optuna.db")
+    assert sweeper.sampler.seed == cfg.seed
+    space = {
+        o.get_key_element(): distribution(o)
+        for o in parse_overrides(params_as_overrides(sweeper.params))
+    }
+    assert {"optimizer", "optimizer.lr", "optimizer.weight_decay", "model.net.dropout"} <= set(
+        space
+    )
+    assert space["optimizer.lr"].log
+    assert cfg.callbacks.optuna_pruning.monitor == "val/acc"
+
+
+@pytest.mark.slow
+def test_mnist1d_search_runs_a_trial(tmp_path):
+    result = run_train(
+        *SHORT, *folders(tmp_path), "hparams_search=mnist1d_cnn_optuna", "hydra.sweeper.n_trials=1",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}", multirun=True,
+    )  # fmt: skip
+    assert result.returncode == 0, output(result)[-3000:]
+    assert list(_summary_csv(tmp_path / "sweep")["status"]) == ["completed"]

@@ -50,6 +50,5 @@ def fit_baseline(cfg: DictConfig, datamodule: BaseDataModule, model: TaskModule)
 def _features(datamodule: BaseDataModule, split: str):
     """Standardized like the network's inputs (no augmentation), one flat vector per sample."""
     x, y = datamodule.datasets[split].tensors
-    # the base class's transform is the standardization alone; subclasses may add augmentation
-    x = BaseDataModule.transform_batch(datamodule, x.float())
+    x = datamodule.transform_batch(x, augment=False)
     return x.reshape(len(x), -1).numpy(), y.numpy()

@@ -32,11 +32,17 @@ log = logging.getLogger(__name__)
 CV_SUMMARY_FILE = "cv_summary.json"
 
 
-def check_cv_settings(folds: int, fold: int | None) -> None:
+def check_cv_settings(folds: int, fold: int | None, ckpt_path: str | None = None) -> None:
     """Stop before any work on `cv` settings that cannot give folds."""
     if not isinstance(folds, int) or folds < 1:
         raise ValueError(f"cv.folds must be 1 (a plain split) or more, got {folds!r}")
     if fold is None:
+        if folds > 1 and ckpt_path:
+            raise ValueError(
+                f"ckpt_path resumes one model, but cv.folds={folds} trains {folds}: resume the "
+                f"fold it belongs to alone, e.g. `make train cv.folds={folds} cv.fold=<k> "
+                "ckpt_path=<run>/fold_<k>/checkpoints/last.ckpt`"
+            )
         return
     if folds == 1:
         raise ValueError(
@@ -55,7 +61,7 @@ def run(cfg: DictConfig, output_dir: Path) -> dict:
 
     cv = cfg.get("cv") or {}
     folds, fold = cv.get("folds", 1), cv.get("fold")
-    check_cv_settings(folds, fold)
+    check_cv_settings(folds, fold, cfg.get("ckpt_path"))
     if folds == 1:
         result = fit_and_test(cfg, output_dir)
     elif fold is not None:  # one fold in this run folder (a job of a parallel-fold sweep)
@@ -88,7 +94,8 @@ def cross_validate(cfg: DictConfig, output_dir: Path, folds: int) -> dict:
             save_config(fold_cfg, fold_dir)  # `make eval ckpt_path=fold_<k>/…` rebuilds this fold
             summary.finish("completed", num_folds=folds, **result)
         except BaseException as error:
-            summary.finish("failed", error=f"{type(error).__name__}: {error}")
+            status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+            summary.finish(status, error=f"{type(error).__name__}: {error}")
             raise
         results.append({"fold": fold, **result})
     with open_dict(cfg):  # the fold runs chose the task's default metric
@@ -112,7 +119,7 @@ def aggregate_folds(results: Sequence[dict], num_folds: int) -> dict:
 
     `val`, `test` and `optimized_metric` are the means over folds, so a reader (or a sweep) that
     knows plain runs reads a cross-validated run the same way. The standard deviation is the
-    population one (ddof=0), as scikit-learn's `cross_validate` reports.
+    population one (ddof=0), as scikit-learn's search `cv_results_` (`std_test_score`) report it.
     """
     results = sorted(results, key=lambda r: r["fold"])
     fold_metrics = [_flat_metrics(r) for r in results]

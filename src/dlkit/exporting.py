@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from omegaconf import DictConfig
 
+from dlkit.data.base import to_float
 from dlkit.inference import InferenceModel
 from dlkit.utils.config_tree import save_config
 from dlkit.utils.quiet import quiet_libraries
@@ -80,7 +81,7 @@ def export(cfg: DictConfig) -> dict:
 def _test_batch(datamodule, size: int = 32) -> torch.Tensor:
     """A batch of test inputs as the exported model takes them: floats, not yet standardized."""
     x = datamodule.datasets["test"].tensors[0][:size]
-    return x.float()
+    return to_float(x)  # uint8 images become [0, 1] floats
 
 
 def _export_onnx(model: torch.nn.Module, example: torch.Tensor, path: Path) -> None:
@@ -112,6 +113,8 @@ TORCHSCRIPT_DEPRECATED = ".*torch.jit.*deprecated.*"
 def _export_torchscript(model: torch.nn.Module, example: torch.Tensor, path: Path) -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", TORCHSCRIPT_DEPRECATED)
+        # the only Python branch traced is on the output width, fixed for a trained model
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
         traced = torch.jit.trace(model, example)
     traced.save(str(path))
 

@@ -19,9 +19,14 @@ from dlkit.baseline import fit_baseline
 from dlkit.models.compatibility import check_compatible
 from dlkit.sweeps.trials import was_pruned
 from dlkit.utils.config_tree import print_config_tree, save_config
+from dlkit.utils.distributed import is_global_zero_process, keep_ranks_in_run_folder
 from dlkit.utils.instantiate import instantiate_named
+from dlkit.utils.loggers import finish_loggers
 from dlkit.utils.quiet import quiet_libraries
+from dlkit.utils.resume import continue_csv_logs
 from dlkit.utils.run_folder import RunSummary
+from dlkit.utils.secrets import masked
+from dlkit.utils.validation import check_arguments
 
 log = logging.getLogger(__name__)
 
@@ -33,24 +38,32 @@ def train(cfg: DictConfig) -> float | None:
     """Run one training job in its run folder; returns the optimized metric (for sweeps)."""
     output_dir = Path(cfg.paths.output_dir)
     quiet_libraries()
-    if cfg.extras.get("print_config"):
+    keep_ranks_in_run_folder()
+    rank_zero = is_global_zero_process()  # other ranks of a distributed run write nothing
+    if cfg.extras.get("print_config") and rank_zero:
         print_config_tree(cfg)
     summary = RunSummary(output_dir, task_name=cfg.task_name, seed=cfg.seed, tags=list(cfg.tags))
+    if cfg.get("resume"):
+        summary.update(resumed_from=cfg.ckpt_path)
     try:
         result = cross_validation.run(cfg, output_dir)  # a plain split, one fold, or every fold
-        save_config(cfg, output_dir)
+        if rank_zero:
+            save_config(cfg, output_dir)
         summary.finish("completed", **result)
     except BaseException as error:
-        status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        status = "interrupted" if isinstance(error, (KeyboardInterrupt, SystemExit)) else "failed"
         if was_pruned(error):
             status = "pruned"
         (log.info if status == "pruned" else log.exception)("run %s: %s", status, error)
         summary.finish(status, error=f"{type(error).__name__}: {error}")
+        if isinstance(error, SystemExit) and not error.code:  # Lightning's SIGTERM stop
+            raise SystemExit(143) from error
         raise
     return result["optimized_metric"]["value"]
 
 
 def fit_and_test(cfg: DictConfig, output_dir: Path) -> dict:
+    check_arguments(cfg)
     check_compatible(cfg.model.net._target_, get_class(cfg.data._target_).modality, _choice("data"))
     L.seed_everything(cfg.seed, workers=True)
 
@@ -75,6 +88,8 @@ def fit_and_test(cfg: DictConfig, output_dir: Path) -> dict:
     trainer: L.Trainer = hydra.utils.instantiate(
         cfg.trainer, callbacks=callbacks, logger=loggers or False
     )
+    if cfg.get("resume"):  # before the loggers start their files
+        continue_csv_logs(loggers, _checkpoint_step(cfg.ckpt_path))
     for logger in loggers:
         logger.log_hyperparams(_hyperparameters(cfg))
 
@@ -91,8 +106,7 @@ def fit_and_test(cfg: DictConfig, output_dir: Path) -> dict:
             else {}
         )
     finally:
-        for logger in loggers:
-            logger.finalize("success")
+        finish_loggers(loggers, output_dir, rank_zero=trainer.is_global_zero)
 
     metric = cfg.optimized_metric
     result = {
@@ -137,6 +151,12 @@ def _strip(results: list[dict], prefix: str) -> dict[str, float]:
 
 def _hyperparameters(cfg: DictConfig) -> dict:
     """The config as loggers record it (paths and Hydra internals left out)."""
-    container = OmegaConf.to_container(cfg, resolve=True)
+    container = OmegaConf.to_container(masked(cfg), resolve=True)
     container.pop("paths", None)
     return container
+
+
+def _checkpoint_step(path: str) -> int:
+    import torch
+
+    return torch.load(path, map_location="cpu", weights_only=True)["global_step"]

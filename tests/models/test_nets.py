@@ -128,7 +128,13 @@ def test_incompatible_data_stops_before_training(compose_train, model, modality)
 @pytest.mark.parametrize(("model", "modality"), PAIRS)
 def test_fit_through_compose(compose_train, model, modality):
     """One training step, validation and test through `train`, as `make train` runs them."""
-    cfg = compose_train(f"model={model}", *synthetic_data(modality), "+trainer.fast_dev_run=true")
+    cfg = compose_train(
+        f"model={model}",
+        *synthetic_data(modality),
+        "+trainer.fast_dev_run=true",
+        "~callbacks.reports",
+        "~callbacks.rich_progress_bar",
+    )
     train(cfg)
     summary = json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())
     assert summary["status"] == "completed"

@@ -29,7 +29,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlkit.data.errors import DataError
-from dlkit.data.sampling import ShardedBatchSampler
+from dlkit.data.sampling import ResumableDataLoader, ShardedBatchSampler
 from dlkit.data.splits import split_indices
 
 TASKS = ("classification", "regression")
@@ -48,6 +48,13 @@ class LoadedData:
     x_test: Any = None
     y_test: torch.Tensor | None = None
     class_names: list[str] | None = None
+
+
+def to_float(x: torch.Tensor) -> torch.Tensor:
+    """Samples as floats; 8-bit images [0, 255] become [0, 1]."""
+    if x.dtype == torch.uint8:
+        return x.float().div_(255)
+    return x if x.is_floating_point() else x.float()
 
 
 class BaseDataModule(L.LightningDataModule):
@@ -233,7 +240,7 @@ class BaseDataModule(L.LightningDataModule):
         dims = [d for d in range(x.ndim) if d != axis]
         total = total_sq = 0.0
         for chunk in x.split(4096):
-            chunk = self._as_float(chunk).double()
+            chunk = to_float(chunk).double()
             total = total + chunk.sum(dim=dims, keepdim=True)
             total_sq = total_sq + chunk.square().sum(dim=dims, keepdim=True)
         count = x.numel() / x.shape[axis]
@@ -261,7 +268,7 @@ class BaseDataModule(L.LightningDataModule):
 
     def transform_batch(self, x: torch.Tensor, augment: bool = False) -> torch.Tensor:
         """A batch already on its device: to float, augmented (training only), standardized."""
-        x = self._as_float(x)
+        x = to_float(x)
         if augment and self.augmentation is not None:
             x = self.augmentation(x)
         if self.mean is None:
@@ -283,7 +290,7 @@ class BaseDataModule(L.LightningDataModule):
                 f"{type(self).__name__} has no fitted preprocessing yet: call setup() or "
                 "load_state_dict(checkpoint[...]) with the training run's state first"
             )
-        x = self.encode(self.read_inputs(Path(path)), None)
+        x = self.encode(self.read_inputs(Path(path).expanduser()), None)
         if not isinstance(x, torch.Tensor):
             x = torch.as_tensor(np.asarray(x))
         if self.modality == "sequence" and x.ndim == len(self._input_shape):
@@ -314,19 +321,13 @@ class BaseDataModule(L.LightningDataModule):
         self.load_extra_state(state)
 
     # ----------------------------------------------------------------- helpers
-    @staticmethod
-    def _as_float(x: torch.Tensor) -> torch.Tensor:
-        if x.dtype == torch.uint8:  # 8-bit images: [0, 255] -> [0, 1]
-            return x.float().div_(255)
-        return x if x.is_floating_point() else x.float()
-
     def _check_augmentation(self) -> None:
         accepted = getattr(self.augmentation, "modalities", None)
         if accepted is not None and self.modality not in accepted:
             raise DataError(
                 f"{type(self.augmentation).__name__} augments {' or '.join(accepted)} data, but "
-                f"{type(self).__name__} holds {self.modality} data: choose the augmentation "
-                f"for {self.modality} data (augmentation={self.modality}) or none"
+                f"{type(self).__name__} holds {self.modality} data: choose an augmentation for "
+                f"{self.modality} data (configs/augmentation/) or none (augmentation=null)"
             )
 
     def _check_targets(self, y: Any, name: str) -> torch.Tensor:
@@ -395,11 +396,18 @@ class BaseDataModule(L.LightningDataModule):
             drop_last=drop_last,
         )
         # batch_size=None: each sampler item is a whole batch of indices, fetched in one lookup
-        return DataLoader(
+        return ResumableDataLoader(
             dataset,
+            progress=_training_progress(trainer) if trainer and shuffle else None,
             sampler=sampler,
             batch_size=None,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=self.persistent_workers,
         )
+
+
+def _training_progress(trainer):
+    """(batches trained in this epoch, batches per epoch), read when a checkpoint is saved."""
+    batches = trainer.fit_loop.epoch_loop.batch_progress
+    return lambda: (batches.current.completed, trainer.num_training_batches)

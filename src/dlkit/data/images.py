@@ -1,14 +1,32 @@
-"""Image data: samples are [C, H, W] float tensors in [0, 1], standardized per channel."""
+"""Image data: samples are [C, H, W] tensors (uint8 or floats in [0, 1]), standardized per channel.
+
+- `DigitsDataModule`: scikit-learn's bundled 8x8 digits (offline default);
+- `ImageFolderDataModule`: your own images, one subfolder per class;
+- `TorchvisionDataModule`: MNIST, Fashion-MNIST and CIFAR-10 through torchvision's own classes.
+"""
+
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from dlkit.data.base import BaseDataModule, LoadedData
+from dlkit.data.errors import DataError
+from dlkit.data.image_files import list_images, read_images
 
 
 class ImageDataModule(BaseDataModule):
     modality = "image"
     feature_axis = 0  # channels
+
+    def read_inputs(self, path: Path) -> Any:
+        """New images: one image file or a folder of them (any size; resized to the training
+        size, converted to its channels), or arrays in .npz/.npy/.pt."""
+        if path.is_dir() or path.suffix.lower() not in (".npz", ".npy", ".pt"):
+            channels, height, width = self.input_shape
+            return read_images(list_images(path), channels, (height, width))
+        return super().read_inputs(path)
 
 
 class DigitsDataModule(ImageDataModule):
@@ -24,3 +42,137 @@ class DigitsDataModule(ImageDataModule):
             y=torch.from_numpy(digits.target).long(),
             class_names=[str(c) for c in digits.target_names],
         )
+
+
+class ImageFolderDataModule(ImageDataModule):
+    """Your own images, one subfolder per class (torchvision's ImageFolder layout):
+
+        path/cat/001.jpg, path/cat/002.png, …, path/dog/001.jpg, …
+
+    All images are decoded once into memory as uint8, converted to `channels` (1: grayscale,
+    3: RGB) and resized to `image_size` [H, W] (null: keep the size, which must then be the same
+    for all). `test_path`: a test folder of your own in the same layout (else a test split is
+    drawn from `path`).
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *args,
+        image_size: tuple[int, int] | None = None,
+        channels: int = 3,
+        test_path: str | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.path = path
+        self.image_size = tuple(image_size) if image_size else None
+        self.channels = channels
+        self.test_path = test_path
+
+    def load(self) -> LoadedData:
+        x, y, class_names = self._read_folder(Path(self.path).expanduser())
+        x_test = y_test = None
+        if self.test_path:
+            x_test, y_test, test_names = self._read_folder(Path(self.test_path).expanduser())
+            if test_names != class_names:
+                raise DataError(
+                    f"the test folder {self.test_path} has classes {test_names}, the training "
+                    f"folder {self.path} has {class_names}: both need the same class subfolders"
+                )
+        return LoadedData(x, y, x_test, y_test, class_names)
+
+    def _read_folder(self, root: Path) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+        from torchvision.datasets import ImageFolder
+
+        if not root.is_dir():
+            raise DataError(
+                f"image folder not found: {root}. Point data.path at a folder with one "
+                "subfolder of images per class"
+            )
+        try:  # ImageFolder finds the classes and files; the decoding is done here, in one pass
+            folder = ImageFolder(str(root), loader=str)
+        except FileNotFoundError as error:
+            raise DataError(
+                f"{root} is not an image folder ({error}): it needs one subfolder per class, "
+                "each holding image files"
+            ) from error
+        x = read_images([Path(p) for p, _ in folder.samples], self.channels, self.image_size)
+        return x, torch.tensor(folder.targets), list(folder.classes)
+
+
+# name -> (torchvision class, folder its files go in, where to get them, class names or None)
+TORCHVISION_SETS = {
+    "mnist": (
+        "MNIST",
+        "MNIST/raw",
+        "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
+        "t10k-labels-idx1-ubyte (unzipped) from https://yann.lecun.com/exdb/mnist/",
+    ),
+    "fashion_mnist": (
+        "FashionMNIST",
+        "FashionMNIST/raw",
+        "train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
+        "t10k-labels-idx1-ubyte (unzipped) from https://github.com/zalandoresearch/fashion-mnist",
+    ),
+    "cifar10": (
+        "CIFAR10",
+        "cifar-10-batches-py",
+        "data_batch_1 … data_batch_5, test_batch and batches.meta (extract "
+        "cifar-10-python.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html)",
+    ),
+}
+
+
+class TorchvisionDataModule(ImageDataModule):
+    """MNIST, Fashion-MNIST or CIFAR-10 (`name`), read by torchvision's own data set classes from
+    `data_dir`, with their shipped train/test split. Offline by default: `download=true` fetches
+    the files where there is internet."""
+
+    def __init__(self, name: str, *args, download: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.name = name
+        self.download = download
+
+    def prepare_data(self) -> None:
+        if self.download:  # once per node, before setup: Lightning's place for downloads
+            self._open(train=True)
+            self._open(train=False)
+
+    def load(self) -> LoadedData:
+        train, test = self._open(train=True), self._open(train=False)
+        classes = list(train.classes)
+        if self.name == "mnist":  # "0 - zero" -> "0"
+            classes = [c.split(" - ")[0] for c in classes]
+        return LoadedData(
+            x=self._images(train.data),
+            y=torch.as_tensor(train.targets),
+            x_test=self._images(test.data),
+            y_test=torch.as_tensor(test.targets),
+            class_names=classes,
+        )
+
+    @staticmethod
+    def _images(data: Any) -> torch.Tensor:
+        """uint8 [N, C, H, W] from MNIST's [N, H, W] tensor or CIFAR's [N, H, W, C] array."""
+        images = torch.as_tensor(data)
+        return images.unsqueeze(1) if images.ndim == 3 else images.permute(0, 3, 1, 2).contiguous()
+
+    def _open(self, train: bool):
+        import torchvision.datasets
+
+        if self.name not in TORCHVISION_SETS:
+            raise DataError(
+                f"unknown torchvision data set {self.name!r}: choose one of "
+                f"{sorted(TORCHVISION_SETS)}"
+            )
+        class_name, folder, files = TORCHVISION_SETS[self.name]
+        dataset_class = getattr(torchvision.datasets, class_name)
+        try:
+            return dataset_class(self.data_dir, train=train, download=self.download)
+        except (RuntimeError, OSError) as error:
+            where = Path(self.data_dir) / folder
+            raise DataError(
+                f"{class_name} files not found (or corrupted) in {where}: put {files} there, "
+                f"or set data.download=true on a machine with internet access ({error})"
+            ) from error

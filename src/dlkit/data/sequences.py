@@ -87,7 +87,7 @@ class SequenceNpzDataModule(SequenceDataModule):
         return self._task
 
     def load(self) -> LoadedData:
-        path = Path(self.path)
+        path = Path(self.path).expanduser()
         if not path.is_file():
             raise DataError(f"sequence file not found: {path}. Point data.path at your .npz file")
         try:

@@ -11,6 +11,8 @@ import torch
 from torch import nn
 from torchmetrics import CatMetric, MeanMetric, MetricCollection
 
+from dlkit.utils.checkpoints import check_fits
+
 SPLITS = ("train", "val", "test")
 
 
@@ -67,6 +69,9 @@ class TaskModule(L.LightningModule):
     def predict_step(self, batch, batch_idx: int) -> torch.Tensor:
         x = batch[0] if isinstance(batch, (list, tuple)) else batch
         return self.predict_from_outputs(self(x))
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        check_fits(self, checkpoint)  # a clear message for a checkpoint of another model
 
     def on_test_epoch_start(self) -> None:
         self.test_predictions.reset()

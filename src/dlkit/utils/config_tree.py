@@ -4,6 +4,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from dlkit.utils.secrets import masked
+
 # Groups shown first, in the order the data flows; the rest follow alphabetically.
 ORDER = ("data", "model", "optimizer", "scheduler", "trainer", "callbacks", "logger", "paths")
 
@@ -14,6 +16,7 @@ def print_config_tree(cfg: DictConfig) -> None:
     import rich.syntax
     import rich.tree
 
+    cfg = masked(cfg)
     tree = rich.tree.Tree("CONFIG", style="dim", guide_style="dim")
     keys = [k for k in ORDER if k in cfg] + sorted(k for k in cfg if k not in ORDER)
     for key in keys:
@@ -27,4 +30,5 @@ def print_config_tree(cfg: DictConfig) -> None:
 def save_config(cfg: DictConfig, output_dir: str | Path) -> None:
     """The config exactly as this run used it, interpolations resolved."""
     Path(output_dir).mkdir(parents=True, exist_ok=True)
-    OmegaConf.save(cfg, Path(output_dir) / "config.yaml", resolve=True)
+    resolved = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
+    OmegaConf.save(masked(resolved), Path(output_dir) / "config.yaml")

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dlkit.utils.distributed import is_global_zero_process
+
 SUMMARY_FILE = "summary.json"
 
 
@@ -64,4 +66,5 @@ class RunSummary:
         self.write()
 
     def write(self) -> None:
-        write_json_atomic(self.path, self.data)
+        if is_global_zero_process():  # the other ranks of a distributed run write nothing
+            write_json_atomic(self.path, self.data)

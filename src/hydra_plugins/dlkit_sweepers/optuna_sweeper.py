@@ -53,7 +53,9 @@ class OptunaSweeper(Sweeper):
         if n_trials < 1 or n_jobs < 1:
             raise ValueError("hydra.sweeper.n_trials and hydra.sweeper.n_jobs must be at least 1")
         if direction not in (None, "minimize", "maximize"):
-            raise ValueError(f"hydra.sweeper.direction must be minimize or maximize, not {direction}")
+            raise ValueError(
+                f"hydra.sweeper.direction must be minimize or maximize, not {direction}"
+            )
         self.sampler_cfg, self.pruner_cfg = sampler, pruner
         self.direction = direction
         self.storage = storage
@@ -92,7 +94,9 @@ class OptunaSweeper(Sweeper):
         _fail_abandoned_trials(study)
         previous = len(study.trials)
         study.sampler = self._sampler(offset=previous)
-        study.pruner = instantiate(self.pruner_cfg) if self.pruner_cfg else optuna.pruners.NopPruner()
+        study.pruner = (
+            instantiate(self.pruner_cfg) if self.pruner_cfg else optuna.pruners.NopPruner()
+        )
         log.info(
             "study %r (%s, %s): %d trials so far, searching %s",
             study.study_name,
@@ -223,7 +227,10 @@ def _tell(study, trial, result: JobReturn) -> None:
         study.tell(trial, state=TrialState.PRUNED)
     else:
         log.error(
-            "trial %d failed (%s: %s); the search goes on", trial.number, type(error).__name__, error
+            "trial %d failed (%s: %s); the search goes on",
+            trial.number,
+            type(error).__name__,
+            error,
         )
         study.tell(trial, state=TrialState.FAIL)
 

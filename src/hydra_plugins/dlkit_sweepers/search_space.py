@@ -1,10 +1,10 @@
 """Hydra's sweep syntax as Optuna distributions: the syntax users know from Hydra's Optuna plugin.
 
-    interval(1e-4, 1e-1)             a float in [low, high]
-    tag(log, interval(1e-4, 1e-1))   the same, sampled on a log scale
-    tag(int, interval(16, 128))      an integer in [low, high]
-    range(16, 129, 16)               integers 16, 32, …, 128 (stop excluded, as in Python)
-    choice(adam, sgd), or adam,sgd   one of the values
+interval(1e-4, 1e-1)             a float in [low, high]
+tag(log, interval(1e-4, 1e-1))   the same, sampled on a log scale
+tag(int, interval(16, 128))      an integer in [low, high]
+range(16, 129, 16)               integers 16, 32, …, 128 (stop excluded, as in Python)
+choice(adam, sgd), or adam,sgd   one of the values
 """
 
 from typing import Any
@@ -57,7 +57,9 @@ def distribution(override: Override):
         if value.shuffle:
             raise ValueError(f"{key}: shuffle(choice(…)) has no meaning in a search; drop shuffle")
         # encoded as they are written in an override, so that each choice is a plain string
-        return CategoricalDistribution(list(override.sweep_iterator(transformer=Transformer.encode)))
+        return CategoricalDistribution(
+            list(override.sweep_iterator(transformer=Transformer.encode))
+        )
     raise ValueError(f"{key}: {override.input_line} is not a sweep")
 
 

@@ -1,5 +1,8 @@
 """Transformer encoder over sequences [T, F]: every step attends to every other step at once.
 
+Each token is one step, or a patch of `patch_size` steps (as a Vision Transformer cuts an image
+into patches): fewer, richer tokens make attention cheaper and short signals easier to learn.
+
 Attention has no notion of order, so each step gets a position added to its embedding: learned
 (one trainable vector per position) or sinusoidal (fixed waves of different frequencies, as in
 "Attention Is All You Need"). The sequence is summarized by a learned class token prepended to
@@ -41,6 +44,7 @@ class Transformer(nn.Module):
         positions: str = "learned",
         pooling: str = "cls",
         init: str = "xavier_uniform",
+        patch_size: int = 1,
     ) -> None:
         super().__init__()
         check_dropout(dropout)
@@ -55,9 +59,13 @@ class Transformer(nn.Module):
         if d_model % num_heads:
             raise ValueError(f"d_model ({d_model}) must be divisible by num_heads ({num_heads})")
         length, features = input_shape
+        if not 1 <= patch_size <= length:
+            raise ValueError(f"patch_size must lie in [1, {length}] (the length), got {patch_size}")
         self.pooling = pooling
-        self.embed = nn.Linear(features, d_model)
-        num_positions = length + (pooling == "cls")
+        # one token per patch of `patch_size` steps: a linear map of the patch, written as a
+        # strided convolution (a ragged end shorter than a patch is left out)
+        self.embed = nn.Conv1d(features, d_model, kernel_size=patch_size, stride=patch_size)
+        num_positions = length // patch_size + (pooling == "cls")
         if positions == "learned":
             self.positions = nn.Parameter(torch.randn(1, num_positions, d_model) * 0.02)
         else:
@@ -82,7 +90,7 @@ class Transformer(nn.Module):
         init_weights(self, init, activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        tokens = self.embed(x)  # [B, T, d_model]
+        tokens = self.embed(x.transpose(1, 2)).transpose(1, 2)  # [B, T / patch, d_model]
         if self.cls_token is not None:
             tokens = torch.cat([self.cls_token.expand(len(tokens), -1, -1), tokens], dim=1)
         encoded = self.encoder(tokens + self.positions)

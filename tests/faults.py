@@ -1,0 +1,73 @@
+"""Helpers of the fault tests: the real entry point in a subprocess, stopped for real."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+# Small and quick, but every part of a run: 3 epochs of 4 batches, checkpoints, test.
+TINY = (
+    "trainer.max_epochs=3",
+    "+trainer.limit_train_batches=4",
+    "+trainer.limit_val_batches=2",
+    "+trainer.limit_test_batches=2",
+    "extras.print_config=false",
+    "callbacks.rich_progress_bar=null",
+)
+
+
+def environment() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    env["PYTHONPATH"] = str(ROOT / "src")
+    return env
+
+
+def make_command(*args: str) -> list[str]:
+    return ["make", "--no-print-directory", *args]
+
+
+def python_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "dlkit.train", *args]
+
+
+def start(command: list[str]) -> subprocess.Popen:
+    """In a session of its own, so that a signal reaches make and the Python it starts."""
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def run(command: list[str], timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command, cwd=ROOT, env=environment(), capture_output=True, text=True, timeout=timeout
+    )
+
+
+def signal_when(process: subprocess.Popen, path: Path, signum: int, timeout: int = 600) -> str:
+    """Send `signum` to the whole process group as soon as `path` exists; the output."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if process.poll() is not None:
+            raise AssertionError(f"finished before {path} appeared:\n{process.stdout.read()}")
+        if time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise AssertionError(f"{path} did not appear within {timeout} s")
+        time.sleep(0.05)
+    os.killpg(process.pid, signum)
+    output, _ = process.communicate(timeout=timeout)
+    return output
+
+
+def summary(run_dir: Path) -> dict:
+    return json.loads((run_dir / "summary.json").read_text())

@@ -1,0 +1,46 @@
+"""The ready recipes of configs/experiment/: each pairs a model with data it fits, and each runs
+end to end (the smoke runs take one batch per split; the full runs are measured in README)."""
+
+import json
+from pathlib import Path
+
+import pytest
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import get_class
+
+from dlkit.models.compatibility import check_compatible
+from dlkit.training import train
+from tests.conftest import CONFIG_DIR
+
+RECIPES = {
+    "digits_mlp": ("digits", "mlp"),
+    "digits_cnn": ("digits", "cnn"),
+    "digits_resnet": ("digits", "resnet"),
+    "mnist1d_mlp": ("mnist1d", "mlp"),
+    "mnist1d_cnn": ("mnist1d", "cnn"),
+    "mnist1d_gru": ("mnist1d", "gru"),
+    "mnist1d_transformer": ("mnist1d", "transformer"),
+    "wine_mlp": ("wine", "mlp"),
+    "diabetes_mlp": ("diabetes", "mlp"),
+}
+
+
+def test_every_recipe_is_listed():
+    assert set(RECIPES) <= {p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml")}
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_recipe_picks_its_data_and_model(compose_train, recipe):
+    cfg = compose_train(f"experiment={recipe}")
+    choices = HydraConfig.get().runtime.choices
+    assert (choices["data"], choices["model"]) == RECIPES[recipe]
+    check_compatible(cfg.model.net._target_, get_class(cfg.data._target_).modality, recipe)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_recipe_smoke_run(compose_train, recipe):
+    cfg = compose_train(f"experiment={recipe}", "+trainer.fast_dev_run=true")
+    train(cfg)
+    summary = json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())
+    assert summary["status"] == "completed"

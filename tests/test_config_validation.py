@@ -1,0 +1,86 @@
+"""A bad configuration stops before any work (before torch is even imported) with one message."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dlkit.training import train
+from dlkit.utils.validation import ConfigError, check_arguments, check_config
+from tests.conftest import ROOT
+from tests.faults import environment, summary
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["trainer.max_epochs=abc"], "trainer.max_epochs must be a whole number, got 'abc'"),
+        (["optimizer.lr=-0.1"], "optimizer.lr must be greater than 0, got -0.1"),
+        (["optimizer.lr=0"], "optimizer.lr must be greater than 0"),
+        (["model.net.dropout=1.0"], "model.net.dropout must lie in [0, 1), got 1"),
+        (["model=mlp", "model.net.dropout=-0.5"], "model.net.dropout must lie in [0, 1)"),
+        (["data.batch_size=0"], "data.batch_size must be at least 1, got 0"),
+        (["data.num_folds=1", "data.fold=3"], "data.fold=3 does not exist with data.num_folds=1"),
+        (["cv.folds=1", "cv.fold=3"], "cv.fold=3 needs folds to choose from"),
+        (["cv.folds=5", "cv.fold=7"], "cv.fold=7 is out of range for cv.folds=5"),
+        (["trainer.gradient_clip_val=-1"], "trainer.gradient_clip_val must be at least 0"),
+        (["seed=x"], "seed must be a whole number"),
+    ],
+)
+def test_out_of_range_or_wrong_type_is_named(compose_train, overrides, message):
+    with pytest.raises(ConfigError) as error:
+        check_config(compose_train(*overrides))
+    assert message in str(error.value)
+
+
+def test_every_problem_in_one_message(compose_train):
+    cfg = compose_train("optimizer.lr=-1", "model.net.dropout=2", "trainer.max_epochs=abc")
+    with pytest.raises(ConfigError) as error:
+        check_config(cfg)
+    text = str(error.value)
+    assert text.count("\n  - ") == 3 and "optimizer.lr" in text and "dropout" in text
+
+
+def test_the_default_config_passes(compose_train):
+    check_config(compose_train())
+    check_arguments(compose_train())
+
+
+def test_an_added_key_the_class_does_not_take_suggests_the_right_one(compose_train):
+    cfg = compose_train("+trainer.max_epoch=3", "debug=fdr")
+    with pytest.raises(ConfigError, match=r"did you mean trainer.max_epochs\?"):
+        train(cfg)
+    assert summary(Path(cfg.paths.output_dir))["status"] == "failed"
+
+
+def _entry_point(*overrides: str) -> subprocess.CompletedProcess:
+    """The real entry point, with Python listing each module it imports (-X importtime)."""
+    command = [sys.executable, "-X", "importtime", "-m", "dlkit.train", *overrides]
+    return subprocess.run(command, cwd=ROOT, env=environment(), capture_output=True, text=True)
+
+
+def _imported_torch(result: subprocess.CompletedProcess) -> bool:
+    return any(line.rsplit("|", 1)[-1].strip() == "torch" for line in result.stderr.splitlines())
+
+
+def test_bad_value_stops_before_torch_is_imported(tmp_path):
+    result = _entry_point("optimizer.lr=-1", f"hydra.run.dir={tmp_path}")
+    assert result.returncode == 2 and not _imported_torch(result)
+    assert "optimizer.lr must be greater than 0" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert summary(tmp_path)["status"] == "failed"
+    assert not (tmp_path / "checkpoints").exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("trainer.max_epoch=3", "Key 'max_epoch' is not in struct"),  # misspelled key
+        ("model=cnnn", "Could not find 'model/cnnn'"),  # unknown option
+    ],
+)
+def test_hydra_stops_misspelled_keys_and_unknown_options(tmp_path, override, message):
+    result = _entry_point(override, f"hydra.run.dir={tmp_path}")
+    assert result.returncode != 0 and message in result.stderr
+    assert not _imported_torch(result)

@@ -1,0 +1,90 @@
+"""`make predict`: one CSV row per new input, through the preprocessing fitted in training."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.datasets import load_breast_cancer
+
+from dlkit.prediction import predict
+from dlkit.training import train
+from dlkit.utils.saved_run import load_run
+from tests.conftest import compose_config
+
+
+def _best_checkpoint(root: Path, *overrides: str) -> str:
+    cfg = compose_config("train", ["model=mlp", *overrides], root / "run", root / "data")
+    train(cfg)
+    return json.loads((root / "run" / "summary.json").read_text())["best_checkpoint"]
+
+
+def test_predict_a_csv_without_the_target(tmp_path):
+    best = _best_checkpoint(tmp_path, "data=breast_cancer", "trainer.max_epochs=3")
+    table = load_breast_cancer(as_frame=True).frame
+    new = table.drop(columns="target").sample(25, random_state=0)
+    new.to_csv(tmp_path / "new.csv", index=False)
+
+    cfg = compose_config(
+        "predict",
+        [f"ckpt_path={best}", f"input={tmp_path / 'new.csv'}"],
+        tmp_path / "pred",
+        tmp_path,
+    )
+    predict(cfg)
+    written = pd.read_csv(tmp_path / "pred" / "predictions.csv")
+    assert len(written) == 25
+    assert list(written.columns) == [
+        "row",
+        "prediction",
+        "probability_malignant",
+        "probability_benign",
+    ]
+    probabilities = written[["probability_malignant", "probability_benign"]].to_numpy()
+    assert probabilities.sum(axis=1) == pytest.approx(np.ones(25), abs=1e-5)
+    truth = np.where(table.loc[new.index, "target"] == 0, "malignant", "benign")
+    assert (written["prediction"].to_numpy() == truth).mean() > 0.8  # chance: ~0.6
+
+
+def test_predict_an_npz_of_images_matches_the_model(tmp_path):
+    best = _best_checkpoint(tmp_path, "trainer.max_epochs=1")
+    run = load_run(best, "predict")
+    x = run.datamodule.datasets["test"].tensors[0][:17]
+    np.savez(tmp_path / "digits.npz", x=x.numpy())
+    cfg = compose_config(
+        "predict",
+        [f"ckpt_path={best}", f"input={tmp_path / 'digits.npz'}", "batch_size=5"],
+        tmp_path / "pred",
+        tmp_path,
+    )
+    predict(cfg)
+    written = pd.read_csv(tmp_path / "pred" / "predictions.csv")
+    assert len(written) == 17
+    with torch.inference_mode():
+        expected = run.model.predict_from_outputs(run.model(run.datamodule.transform_batch(x)))
+    probabilities = written[[f"probability_{c}" for c in range(10)]].to_numpy()
+    np.testing.assert_allclose(probabilities, expected.numpy(), atol=1e-5)
+    assert written["prediction"].tolist() == expected.argmax(dim=1).tolist()
+
+
+def test_predict_regression_writes_values(tmp_path):
+    best = _best_checkpoint(tmp_path, "data=diabetes", "trainer.max_epochs=1")
+    np.save(tmp_path / "rows.npy", np.random.default_rng(0).normal(0, 0.05, (9, 10)))
+    cfg = compose_config(
+        "predict",
+        [f"ckpt_path={best}", f"input={tmp_path / 'rows.npy'}"],
+        tmp_path / "pred",
+        tmp_path,
+    )
+    predict(cfg)
+    written = pd.read_csv(tmp_path / "pred" / "predictions.csv")
+    assert list(written.columns) == ["row", "prediction"] and len(written) == 9
+    assert np.isfinite(written["prediction"]).all()
+
+
+def test_predict_without_input_says_what_to_pass(tmp_path, data_dir):
+    cfg = compose_config("predict", ["ckpt_path=x.ckpt"], tmp_path / "pred", data_dir)
+    with pytest.raises(ValueError, match=r"no inputs given: make predict ckpt_path=.* input="):
+        predict(cfg)

@@ -1,0 +1,87 @@
+"""summary.json is written atomically, says `completed` only at the very end, and runs started
+at the same moment never share a folder."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import OmegaConf
+
+from dlkit.callbacks import Reports
+from dlkit.training import train
+from dlkit.utils import run_folder
+from dlkit.utils.run_folder import RunSummary
+from tests.conftest import CONFIG_DIR, ROOT
+from tests.faults import environment, summary
+
+
+def test_summary_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
+    run = RunSummary(tmp_path, seed=1)
+    assert summary(tmp_path)["status"] == "running"  # from the very start
+
+    def dump_half(data, file, **kwargs):
+        file.write('{"status": "compl')
+        raise OSError("disk full")
+
+    monkeypatch.setattr(run_folder.json, "dump", dump_half)
+    with pytest.raises(OSError, match="disk full"):
+        run.finish("completed")
+    assert summary(tmp_path) == {"status": "running", "seed": 1}  # the old file, intact
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]  # no temporary file left
+
+
+def test_a_run_whose_reports_fail_does_not_say_completed(compose_train, monkeypatch):
+    def broken(self, trainer, pl_module):
+        raise RuntimeError("no space left for the confusion matrix")
+
+    monkeypatch.setattr(Reports, "on_test_end", broken)
+    cfg = compose_train("debug=fdr")
+    with pytest.raises(RuntimeError, match="confusion matrix"):
+        train(cfg)
+    assert summary(Path(cfg.paths.output_dir))["status"] == "failed"
+
+
+def _folder(key: str) -> str:
+    """The run (or sweep) folder a fresh composition of `train` would use."""
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("train", return_hydra_config=True)
+    return OmegaConf.select(cfg, key)
+
+
+@pytest.mark.parametrize("key", ["hydra.run.dir", "hydra.sweep.dir"])
+def test_runs_composed_in_the_same_second_get_their_own_folders(key):
+    folders = {_folder(key) for _ in range(3)}
+    assert len(folders) == 3, folders
+
+
+def test_two_sweeps_started_together_never_share_a_folder(tmp_path):
+    # the folder's time part is only the date here: both sweeps certainly start "at once"
+    command = [
+        sys.executable,
+        "-m",
+        "dlkit.train",
+        "--multirun",
+        "debug=fdr",
+        "callbacks.rich_progress_bar=null",
+        "extras.print_config=false",
+        "seed=1,2",
+        f"paths.log_dir={tmp_path / 'logs'}",
+        f"paths.data_dir={tmp_path / 'data'}",
+        "hydra.sweep.dir=${paths.log_dir}/multiruns/${now:%Y-%m-%d}_${unique:}",
+    ]
+    sweeps = [
+        subprocess.Popen(command, cwd=ROOT, env=environment(), stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    for sweep in sweeps:
+        assert sweep.wait(timeout=600) == 0, sweep.stderr.read()[-3000:]
+    summaries = sorted((tmp_path / "logs" / "multiruns").glob("*/*/summary.json"))
+    assert len(summaries) == 4  # two sweeps x two jobs, each in its own folder
+    seeds = sorted(json.loads(p.read_text())["seed"] for p in summaries)
+    assert seeds == [1, 1, 2, 2]
+    assert all(json.loads(p.read_text())["status"] == "completed" for p in summaries)

@@ -1,0 +1,82 @@
+"""API keys come from the environment or `.env` and appear in no file, tree or log line."""
+
+import logging
+import subprocess
+import sys
+
+from omegaconf import OmegaConf
+
+from dlkit.utils.secrets import MaskSecrets, load_dotenv, masked
+from tests.faults import environment
+
+FROM_ENV = "env-secret-4f9a2c"
+FROM_DOTENV = "dotenv-secret-7b1e5d"
+
+
+def test_a_run_never_writes_or_prints_a_secret(tmp_path):
+    (tmp_path / ".env").write_text(f"MLFLOW_TRACKING_TOKEN={FROM_DOTENV}\n")
+    run_dir = tmp_path / "run"
+    env = environment() | {"WANDB_API_KEY": FROM_ENV}
+    env.pop("MLFLOW_TRACKING_TOKEN", None)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dlkit.train",
+            "debug=fdr",
+            "callbacks.rich_progress_bar=null",
+            # a config that holds both keys: resolving them proves `.env` was read
+            "+extras.wandb_api_key=${oc.env:WANDB_API_KEY}",
+            "+extras.mlflow_token=${oc.env:MLFLOW_TRACKING_TOKEN}",
+            f"hydra.run.dir={run_dir}",
+            f"paths.data_dir={tmp_path / 'data'}",
+        ],
+        cwd=tmp_path,  # where `.env` is looked for: the folder the command runs in
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "CONFIG" in result.stdout  # the tree was printed
+    assert "mlflow_token" in (run_dir / "config.yaml").read_text()
+    texts = {"console": result.stdout + result.stderr}
+    texts |= {
+        str(p): p.read_text()
+        for p in run_dir.rglob("*")
+        if p.suffix in {".yaml", ".log", ".json", ".csv"}
+    }
+    for where, text in texts.items():
+        assert FROM_ENV not in text and FROM_DOTENV not in text, where
+
+
+def test_dotenv_does_not_override_the_environment(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("DLKIT_TEST_TOKEN=from-file\nDLKIT_TEST_OTHER=x\n")
+    monkeypatch.setenv("DLKIT_TEST_TOKEN", "from-env")
+    monkeypatch.delenv("DLKIT_TEST_OTHER", raising=False)
+    assert load_dotenv(tmp_path / ".env") == ["DLKIT_TEST_OTHER"]
+    import os
+
+    assert os.environ["DLKIT_TEST_TOKEN"] == "from-env"
+    monkeypatch.delenv("DLKIT_TEST_OTHER")
+
+
+def test_secret_keys_are_masked_in_configs():
+    cfg = OmegaConf.create({"logger": {"wandb": {"api_key": "abc", "project": "p"}}, "lr": 1})
+    shown = masked(cfg)
+    assert shown.logger.wandb.api_key == "***" and shown.logger.wandb.project == "p"
+    assert cfg.logger.wandb.api_key == "abc"  # the run's own config is untouched
+
+
+def test_secret_values_are_masked_in_log_lines(monkeypatch, caplog):
+    monkeypatch.setenv("WANDB_API_KEY", FROM_ENV)
+    logger = logging.getLogger("dlkit.test_secrets")
+    handler = logging.Handler()
+    records = []
+    handler.emit = records.append
+    handler.addFilter(MaskSecrets())
+    logger.addHandler(handler)
+    try:
+        logger.warning("login with %s failed", FROM_ENV)
+    finally:
+        logger.removeHandler(handler)
+    assert records[0].getMessage() == "login with *** failed"
