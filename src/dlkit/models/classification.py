@@ -28,8 +28,9 @@ class ClassificationModule(TaskModule):
     def make_metrics(self) -> MetricCollection:
         return MetricCollection(
             {
-                "acc": MulticlassAccuracy(self.num_classes, average="micro"),
-                "f1": MulticlassF1Score(self.num_classes, average="macro"),
+                # the data modules check the labels once; checking every batch waits for the device
+                "acc": MulticlassAccuracy(self.num_classes, average="micro", validate_args=False),
+                "f1": MulticlassF1Score(self.num_classes, average="macro", validate_args=False),
             }
         )
 
