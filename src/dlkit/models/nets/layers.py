@@ -1,7 +1,7 @@
 """Building blocks shared by the nets: activations by name, dropout checks, weight initialization.
 
 Every net takes the same `activation`, `init`, `norm` and `dropout` arguments and builds them
-with these helpers, so the choices mean the same thing in an MLP, a CNN or a ResNet.
+with these functions, so the choices mean the same thing in an MLP, a CNN or a ResNet.
 """
 
 from torch import Tensor, nn
