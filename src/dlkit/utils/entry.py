@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from dlkit.utils.resume import check_same_config, resume_arguments, resume_requeued_job
@@ -40,6 +41,8 @@ def check_before_work(cfg: DictConfig) -> None:
         RunSummary(cfg.paths.output_dir, task_name=cfg.task_name, seed=cfg.get("seed")).finish(
             "failed", error=f"ConfigError: {error}"
         )
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            raise  # one job of a sweep: the sweeper records it as failed and goes on
         sys.exit(2)
 
 
