@@ -376,6 +376,8 @@ def template_overrides(task: Task, epochs: int, device: str, args) -> list[str]:
         overrides.append("trainer.accelerator=cpu")
     if args.compile:
         overrides.append("model.compile=true")
+    if args.channels_last:
+        overrides.append("callbacks=[default,channels_last]")
     return overrides
 
 
@@ -383,6 +385,7 @@ def run_lightning(cfg, split: Split, epochs: int, device: str, args) -> Result:
     """Lightning as its documentation shows it: a LightningModule, DataLoaders, Trainer defaults."""
     import hydra
     import lightning.pytorch as L
+    import torch
     import torch.nn.functional as F
     from torch.utils.data import DataLoader, TensorDataset
 
@@ -420,6 +423,8 @@ def run_lightning(cfg, split: Split, epochs: int, device: str, args) -> Result:
 
     L.seed_everything(cfg.seed, verbose=False)
     module = PlainModule(build_net(cfg, split))
+    if args.channels_last:
+        module.net.to(memory_format=torch.channels_last)
     on_cpu = {k: v.cpu() for k, v in split.x.items()}, {k: v.cpu() for k, v in split.y.items()}
     loaders = {
         s: DataLoader(
@@ -618,6 +623,30 @@ def task_table(task: Task, device: str, runs: dict, sklearn_rows, make_rows, arg
 
 
 # ----------------------------------------------------------------------------- main
+def write_report(args, sections: list[str], quick_line: str, started: float) -> str:
+    report = "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            f"Written by `make bench` ({' '.join(sys.argv[1:]) or 'defaults'}) on "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+            "",
+            f"Machine: {machine()}.",
+            f"Load average at the end (1, 5, 15 min): {load_average()}; compare ratios "
+            "(interleaved in one process) rather than absolute seconds on a shared machine.",
+            "",
+            *[s + "\n" for s in sections],
+            quick_line,
+            "",
+            f"Benchmark wall time: {time.perf_counter() - started:.0f} s.",
+            "",
+        ]
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report)
+    return report
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -635,6 +664,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--make-train-runs", type=int, default=2, help="`make train` processes")
     parser.add_argument(
+        "--make-train-tasks", nargs="+", default=["digits"], help="tasks timed as `make train`"
+    )
+    parser.add_argument(
         "--answer-rounds", type=int, default=3, help="times `--cfg job`/`--help`/an error run"
     )
     parser.add_argument("--no-sklearn", action="store_true", help="skip the classical baselines")
@@ -643,7 +675,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--threads", type=int, default=None, help="torch intra-op threads (default: torch's)"
     )
     parser.add_argument("--compile", action="store_true", help="torch.compile the net")
-    parser.add_argument("--channels-last", action="store_true", help="raw loop in channels_last")
+    parser.add_argument(
+        "--channels-last", action="store_true", help="convolution weights channels-last"
+    )
     parser.add_argument("--num-samples", type=int, default=50_000, help="images task size")
     parser.add_argument("--image-size", type=int, default=32, help="images task side")
     parser.add_argument("--batch-size", type=int, default=None, help="override the batch size")
@@ -721,12 +755,13 @@ def main(argv: list[str] | None = None) -> str:
                     runs[variant].append(result)
         sklearn_rows = [] if args.no_sklearn or not task.sklearn else run_sklearn(split)
         make_rows = []
-        if task.make_train and args.device == "cpu":
+        if task.make_train and name in args.make_train_tasks and args.device == "cpu":
             with tempfile.TemporaryDirectory() as log_dir:
                 for _ in range(args.make_train_runs):
                     make_rows.append(run_make_train(task, Path(log_dir)))
                     print(f"[{name}] make train: {make_rows[-1][0]:.1f} s", flush=True)
         sections.append(task_table(task, args.device, runs, sklearn_rows, make_rows, args))
+        write_report(args, sections, "", started)  # so far, in case a later task is cut short
 
     quick = {k: [] for k in ("--cfg job", "--help", "config error")}
     for _ in range(args.answer_rounds):
@@ -739,26 +774,7 @@ def main(argv: list[str] | None = None) -> str:
         else ""
     )
 
-    report = "\n".join(
-        [
-            "# Benchmark results",
-            "",
-            f"Written by `make bench` ({' '.join(sys.argv[1:]) or 'defaults'}) on "
-            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
-            "",
-            f"Machine: {machine()}.",
-            f"Load average at the end (1, 5, 15 min): {load_average()}; the machine was shared, "
-            "so compare ratios (interleaved in one process) rather than absolute seconds.",
-            "",
-            *[s + "\n" for s in sections],
-            quick_line,
-            "",
-            f"Benchmark wall time: {time.perf_counter() - started:.0f} s.",
-            "",
-        ]
-    )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report)
+    report = write_report(args, sections, quick_line, started)
     print(report)
     return report
 

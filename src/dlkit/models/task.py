@@ -35,7 +35,9 @@ class TaskModule(L.LightningModule):
         metrics = self.make_metrics()
         for split in SPLITS:
             setattr(self, f"{split}_metrics", metrics.clone(prefix=f"{split}/"))
-            setattr(self, f"{split}_mean_loss", MeanMetric())
+            # "disable": no NaN check, which would wait for the device at every step; a NaN loss
+            # shows as a NaN mean (and early stopping's finiteness check stops the run)
+            setattr(self, f"{split}_mean_loss", MeanMetric(nan_strategy="disable"))
         # the test split's predictions and targets, for the reports (confusion matrix, plots)
         self.test_predictions = CatMetric()
         self.test_targets = CatMetric()
@@ -82,7 +84,9 @@ class TaskModule(L.LightningModule):
         predictions = self.predict_from_outputs(outputs.detach())
         metrics, mean_loss = getattr(self, f"{split}_metrics"), getattr(self, f"{split}_mean_loss")
         metrics.update(predictions, targets)
-        mean_loss.update(loss.detach(), weight=len(targets))
+        # the batch's loss once per sample: a mean weighted by batch size. (torchmetrics 1.9
+        # ignores `weight=` when nan_strategy is "disable", the one strategy that does not sync.)
+        mean_loss.update(loss.detach().expand(len(targets)))
         if split == "test":
             self.test_predictions.update(predictions)
             self.test_targets.update(targets)

@@ -42,7 +42,7 @@ def check_before_work(cfg: DictConfig) -> None:
             "failed", error=f"ConfigError: {error}"
         )
         if HydraConfig.get().mode == RunMode.MULTIRUN:
-            raise  # one job of a sweep: the sweeper records it as failed and goes on
+            raise  # one job of a sweep: recorded as failed, and the sweep goes on
         sys.exit(2)
 
 
