@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import lightning.pytorch as L
+
 from tests.conftest import ROOT
 
 # Small and quick, but every part of a run: 3 epochs of 4 batches, checkpoints, test.
@@ -71,3 +73,14 @@ def signal_when(process: subprocess.Popen, path: Path, signum: int, timeout: int
 
 def summary(run_dir: Path) -> dict:
     return json.loads((run_dir / "summary.json").read_text())
+
+
+class InterruptAtStep(L.Callback):
+    """Ctrl+C in the middle of training, as a user (or a scheduler's SIGINT) would."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_train_batch_end(self, trainer: L.Trainer, *args, **kwargs) -> None:
+        if trainer.global_step == self.step:
+            raise KeyboardInterrupt

@@ -145,4 +145,6 @@ def test_two_nodes_simulated_with_torchrun(tmp_path):
     assert [node.returncode for node in nodes] == [0, 0], logs[0][-2000:] + logs[1][-2000:]
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "completed" and 0 <= summary["test"]["acc"] <= 1
-    assert "world_size=2" in logs[0].replace(" ", "") or "GLOBAL_RANK: 0" in logs[0]
+    # one process per node, joined into one group of two
+    assert "GLOBAL_RANK: 0, MEMBER: 1/2" in logs[0] and "GLOBAL_RANK: 1, MEMBER: 2/2" in logs[1]
+    assert (run_dir / "config.yaml").is_file()

@@ -16,6 +16,7 @@ from tests.cli import TINY, folders, output, run_train
 from tests.conftest import CONFIG_DIR
 
 
+@pytest.mark.slow  # two worker processes that each import torch: slow on a shared 2-core machine
 def test_joblib_runs_two_jobs_in_parallel(tmp_path):
     sweep_dir = tmp_path / "sweep"
     result = run_train(

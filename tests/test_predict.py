@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from PIL import Image
 from sklearn.datasets import load_breast_cancer
 
 from dlkit.prediction import predict
@@ -48,7 +49,7 @@ def test_predict_a_csv_without_the_target(tmp_path):
     assert (written["prediction"].to_numpy() == truth).mean() > 0.8  # chance: ~0.6
 
 
-def test_predict_an_npz_of_images_matches_the_model(tmp_path):
+def test_predict_images_from_an_npz_and_a_folder(tmp_path):
     best = _best_checkpoint(tmp_path, "trainer.max_epochs=1")
     run = load_run(best, "predict")
     x = run.datamodule.datasets["test"].tensors[0][:17]
@@ -67,6 +68,28 @@ def test_predict_an_npz_of_images_matches_the_model(tmp_path):
     probabilities = written[[f"probability_{c}" for c in range(10)]].to_numpy()
     np.testing.assert_allclose(probabilities, expected.numpy(), atol=1e-5)
     assert written["prediction"].tolist() == expected.argmax(dim=1).tolist()
+
+    # the same images as PNG files in a folder: one row per file, named
+    folder = tmp_path / "images"
+    (folder / "more").mkdir(parents=True)
+    for i, image in enumerate(x[:6]):
+        name = f"more/{i}.png" if i >= 4 else f"{i}.png"
+        Image.fromarray((image[0].numpy() * 255).round().astype(np.uint8)).save(folder / name)
+    cfg = compose_config(
+        "predict", [f"ckpt_path={best}", f"input={folder}"], tmp_path / "pred_png", tmp_path
+    )
+    predict(cfg)
+    written = pd.read_csv(tmp_path / "pred_png" / "predictions.csv")
+    assert written["input"].tolist() == [
+        "0.png",
+        "1.png",
+        "2.png",
+        "3.png",
+        "more/4.png",
+        "more/5.png",
+    ]
+    probabilities = written[[f"probability_{c}" for c in range(10)]].to_numpy()
+    np.testing.assert_allclose(probabilities, expected[:6].numpy(), atol=2e-2)  # 8-bit pixels
 
 
 def test_predict_regression_writes_values(tmp_path):

@@ -6,10 +6,11 @@ from dlkit.training import train
 from tests.faults import summary
 
 QUICK = (
-    "trainer.max_epochs=2",
-    "+trainer.limit_train_batches=4",
+    "trainer.max_epochs=1",
+    "+trainer.limit_train_batches=3",
     "+trainer.limit_val_batches=2",
     "+trainer.limit_test_batches=2",
+    "callbacks.reports=null",  # pictures take longer than this training
 )
 
 

@@ -1,12 +1,21 @@
 """A run killed for real continues with `make train resume=<run folder>` and ends as if never stopped."""
 
+import json
 import signal
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
+from omegaconf import OmegaConf
 
+from dlkit.training import train
+from dlkit.utils.resume import check_same_config, resume_requeued_job
+from dlkit.utils.validation import ConfigError
 from tests.faults import TINY, make_command, python_command, run, signal_when, start, summary
+
+# the in-process variant: two epochs of four batches, no pictures
+QUICK = (*TINY, "trainer.max_epochs=2", "callbacks.reports=null")
 
 
 def _uninterrupted(tmp_path, *overrides: str) -> dict:
@@ -16,6 +25,36 @@ def _uninterrupted(tmp_path, *overrides: str) -> dict:
     return summary(run_dir)
 
 
+def test_interrupted_mid_epoch_then_resumed_equals_uninterrupted(compose_train, tmp_path):
+    """The fast variant, in one process: stopped in the middle of the second epoch."""
+    cfg = compose_train(
+        *QUICK, "+callbacks.stop._target_=tests.faults.InterruptAtStep", "+callbacks.stop.step=6"
+    )
+    run_dir = Path(cfg.paths.output_dir)
+    with pytest.raises(SystemExit):  # Lightning ends a Ctrl+C with exit(1)
+        train(cfg)
+    assert summary(run_dir)["status"] == "interrupted"
+    last = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
+    assert last["global_step"] == 6  # saved where it stopped, mid-epoch
+
+    train(
+        compose_train(
+            *QUICK, f"ckpt_path={run_dir / 'checkpoints' / 'last.ckpt'}", f"resume={run_dir}"
+        )
+    )
+    resumed = summary(run_dir)
+
+    whole = compose_train(*QUICK)
+    whole.paths.output_dir = str(tmp_path / "whole")
+    train(whole)
+    assert resumed["status"] == "completed"
+    assert resumed["test"] == summary(tmp_path / "whole")["test"]
+    assert resumed["val"] == summary(tmp_path / "whole")["val"]
+    epochs = pd.read_csv(run_dir / "metrics.csv").dropna(subset=["val/loss"])["epoch"]
+    assert list(epochs) == [0, 1, 2]  # epochs 0 and 1, then the best checkpoint's
+
+
+@pytest.mark.slow
 def test_sigkill_after_first_checkpoint_then_resume_equals_uninterrupted(tmp_path):
     run_dir = tmp_path / "killed"
     process = start(make_command("train", *TINY, f"hydra.run.dir={run_dir}"))
@@ -45,6 +84,7 @@ def test_sigkill_after_first_checkpoint_then_resume_equals_uninterrupted(tmp_pat
     assert len(list((run_dir / ".hydra").glob("*.yaml"))) == 3  # the run's own records kept
 
 
+@pytest.mark.slow
 def test_sigterm_saves_a_checkpoint_marks_interrupted_and_resumes(tmp_path):
     run_dir = tmp_path / "preempted"
     process = start(python_command(*TINY, f"hydra.run.dir={run_dir}"))
@@ -80,3 +120,42 @@ def test_resume_of_a_folder_that_cannot_resume_says_why(tmp_path, make_folder, m
     result = run(python_command(f"resume={tmp_path}"))
     assert result.returncode != 0
     assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("restarts", "status", "extra_file", "resumes"),
+    [
+        ("1", "interrupted", None, True),  # requeued after pre-emption
+        ("2", "running", None, True),  # killed at the time limit, requeued again
+        ("0", "interrupted", None, False),  # a first start: nothing to continue
+        ("1", "completed", None, False),
+        ("1", "interrupted", "hpc_ckpt_1.ckpt", False),  # Lightning's own requeue loads that
+    ],
+)
+def test_a_requeued_slurm_job_continues_its_run(
+    compose_train, monkeypatch, restarts, status, extra_file, resumes
+):
+    cfg = compose_train()
+    run_dir = Path(cfg.paths.output_dir)
+    (run_dir / "checkpoints").mkdir(parents=True)
+    (run_dir / "checkpoints" / "last.ckpt").write_bytes(b"")
+    (run_dir / "summary.json").write_text(json.dumps({"status": status}))
+    if extra_file:
+        (run_dir / extra_file).write_bytes(b"")
+    monkeypatch.setenv("SLURM_RESTART_COUNT", restarts)
+    assert resume_requeued_job(cfg) is resumes
+    if resumes:
+        assert cfg.resume == str(run_dir)
+        assert cfg.ckpt_path == str(run_dir / "checkpoints" / "last.ckpt")
+    else:
+        assert cfg.resume is None and cfg.ckpt_path is None
+
+
+def test_resume_stops_when_the_config_files_changed_since_the_run_started(compose_train, tmp_path):
+    started = compose_train("model.net.dropout=0.3")  # as if cnn.yaml said 0.3 back then
+    (tmp_path / ".hydra").mkdir()
+    OmegaConf.save(started, tmp_path / ".hydra" / "config.yaml")
+    now = compose_train(f"resume={tmp_path}", "ckpt_path=x.ckpt", "trainer.max_epochs=80")
+    with pytest.raises(ConfigError, match=r"model.net.dropout: 0.3 then, 0.2 now"):
+        check_same_config(now, ["trainer.max_epochs=80"])
+    check_same_config(now, ["trainer.max_epochs=80", "model.net.dropout=0.2"])  # said on purpose

@@ -59,6 +59,7 @@ def test_runs_composed_in_the_same_second_get_their_own_folders(key):
     assert len(folders) == 3, folders
 
 
+@pytest.mark.slow
 def test_two_sweeps_started_together_never_share_a_folder(tmp_path):
     # the folder's time part is only the date here: both sweeps certainly start "at once"
     command = [

@@ -3,9 +3,12 @@
 import logging
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from omegaconf import OmegaConf
 
+from dlkit.training import train
 from dlkit.utils.secrets import MaskSecrets, load_dotenv, masked
 from tests.faults import environment
 
@@ -13,6 +16,27 @@ FROM_ENV = "env-secret-4f9a2c"
 FROM_DOTENV = "dotenv-secret-7b1e5d"
 
 
+def _leaks(texts: dict[str, str]) -> list[str]:
+    return [where for where, text in texts.items() if FROM_ENV in text or FROM_DOTENV in text]
+
+
+def _run_files(run_dir) -> dict[str, str]:
+    suffixes = {".yaml", ".log", ".json", ".csv"}
+    return {str(p): p.read_text() for p in run_dir.rglob("*") if p.suffix in suffixes}
+
+
+def test_a_secret_in_the_config_reaches_no_file(compose_train, monkeypatch):
+    monkeypatch.setenv("WANDB_API_KEY", FROM_ENV)
+    cfg = compose_train(
+        "debug=fdr", "callbacks.reports=null", "+extras.wandb_api_key=${oc.env:WANDB_API_KEY}"
+    )
+    train(cfg)
+    run_dir = Path(cfg.paths.output_dir)
+    assert "wandb_api_key: '***'" in (run_dir / "config.yaml").read_text()
+    assert _leaks(_run_files(run_dir)) == []
+
+
+@pytest.mark.slow
 def test_a_run_never_writes_or_prints_a_secret(tmp_path):
     (tmp_path / ".env").write_text(f"MLFLOW_TRACKING_TOKEN={FROM_DOTENV}\n")
     run_dir = tmp_path / "run"
@@ -39,14 +63,7 @@ def test_a_run_never_writes_or_prints_a_secret(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "CONFIG" in result.stdout  # the tree was printed
     assert "mlflow_token" in (run_dir / "config.yaml").read_text()
-    texts = {"console": result.stdout + result.stderr}
-    texts |= {
-        str(p): p.read_text()
-        for p in run_dir.rglob("*")
-        if p.suffix in {".yaml", ".log", ".json", ".csv"}
-    }
-    for where, text in texts.items():
-        assert FROM_ENV not in text and FROM_DOTENV not in text, where
+    assert _leaks({"console": result.stdout + result.stderr, **_run_files(run_dir)}) == []
 
 
 def test_dotenv_does_not_override_the_environment(tmp_path, monkeypatch):

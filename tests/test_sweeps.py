@@ -1,6 +1,7 @@
 """Sweeps: the grid sweeper, the Optuna sweeper (resume, pruning) and the sweep summary."""
 
 import json
+import os
 from pathlib import Path
 
 import optuna
@@ -155,3 +156,42 @@ def test_mnist1d_search_runs_a_trial(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, output(result)[-3000:]
     assert list(_summary_csv(tmp_path / "sweep")["status"]) == ["completed"]
+
+
+def test_trials_left_running_by_a_stopped_sweep_are_failed():
+    import socket
+    import subprocess
+    import sys
+
+    from hydra_plugins.dlkit_sweepers.optuna_sweeper import HOST, PID, _fail_abandoned_trials
+
+    stopped = subprocess.Popen([sys.executable, "-c", "pass"])
+    stopped.wait()  # its pid now belongs to no process
+    study = optuna.create_study()
+    abandoned, live = study.ask(), study.ask()
+    for trial, pid in ((abandoned, stopped.pid), (live, os.getpid())):
+        trial.set_user_attr(HOST, socket.gethostname())
+        trial.set_user_attr(PID, pid)
+    _fail_abandoned_trials(study)
+    states = [t.state for t in study.trials]
+    assert states == [TrialState.FAIL, TrialState.RUNNING]
+
+
+@pytest.mark.slow
+def test_parallel_trials_with_joblib_prune_through_the_storage(tmp_path):
+    result = _optuna(
+        tmp_path,
+        "sweep",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        "hydra.sweeper.n_jobs=2",
+        "hydra.sweeper.n_trials=2",
+    )
+    assert result.returncode == 0, output(result)[-3000:]
+    study = optuna.load_study(
+        study_name="digits_cnn", storage=f"sqlite:///{tmp_path / 'logs' / 'optuna.db'}"
+    )
+    assert {t.state for t in study.trials} == {TrialState.COMPLETE}
+    # each job, in its own process, reported its epochs to its own trial
+    assert [len(t.intermediate_values) for t in study.trials] == [2, 2]
+    assert "Joblib.Parallel(n_jobs=2" in output(result)

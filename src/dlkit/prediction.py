@@ -20,6 +20,7 @@ from dlkit.utils.saved_run import ckpt_path_of, load_run
 log = logging.getLogger(__name__)
 
 PREDICTIONS_FILE = "predictions.csv"
+ARRAY_SUFFIXES = (".npz", ".npy", ".pt")  # read as arrays, not image files, by image data
 
 
 def predict(cfg: DictConfig) -> pd.DataFrame:
@@ -45,6 +46,9 @@ def predict(cfg: DictConfig) -> pd.DataFrame:
                 ]
             )
         table = prediction_table(outputs, run.datamodule.task, run.datamodule.class_names)
+        names = image_names(run.datamodule, Path(inputs))
+        if names is not None and len(names) == len(table):
+            table.insert(0, "input", names)
         output_dir.mkdir(parents=True, exist_ok=True)
         table.to_csv(output_dir / PREDICTIONS_FILE, index_label="row")
         log.info("%d predictions: %s", len(table), output_dir / PREDICTIONS_FILE)
@@ -62,6 +66,15 @@ def predict(cfg: DictConfig) -> pd.DataFrame:
         summary.finish(status, error=f"{type(error).__name__}: {error}")
         raise
     return table
+
+
+def image_names(datamodule, path: Path) -> list[str] | None:
+    """Which file each row is, when the inputs are image files (read in `list_images` order)."""
+    if datamodule.modality != "image" or path.suffix.lower() in ARRAY_SUFFIXES:
+        return None
+    from dlkit.data.image_files import list_images
+
+    return [str(f.relative_to(path)) if path.is_dir() else f.name for f in list_images(path)]
 
 
 def prediction_table(

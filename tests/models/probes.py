@@ -6,18 +6,26 @@ import lightning.pytorch as L
 import torch
 
 
-class GradientNormProbe(L.Callback):
-    """Records the total gradient norm of each step as the optimizer used it (after clipping)."""
+def _total_norm(module: L.LightningModule) -> float:
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    return torch.linalg.vector_norm(
+        torch.stack([torch.linalg.vector_norm(g) for g in grads])
+    ).item()
 
-    norms: ClassVar[
-        list[float]
-    ] = []  # class-level: the test reads it after `train` built its own probe
+
+class GradientNormProbe(L.Callback):
+    """The total gradient norm of each step as backward left it and as the optimizer used it.
+
+    Lightning calls `on_before_optimizer_step` before it clips; the gradients stay in place until
+    the next step zeroes them, so at `on_train_batch_end` they are the clipped ones.
+    """
+
+    # class-level: the test reads them after `train` built its own probe from the config
+    before_clipping: ClassVar[list[float]] = []
+    after_clipping: ClassVar[list[float]] = []
+
+    def on_before_optimizer_step(self, trainer, pl_module, optimizer) -> None:
+        GradientNormProbe.before_clipping.append(_total_norm(pl_module))
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        # gradients stay in place until the next step zeroes them: these are the clipped ones
-        grads = [p.grad for p in pl_module.parameters() if p.grad is not None]
-        GradientNormProbe.norms.append(
-            torch.linalg.vector_norm(
-                torch.stack([torch.linalg.vector_norm(g) for g in grads])
-            ).item()
-        )
+        GradientNormProbe.after_clipping.append(_total_norm(pl_module))

@@ -44,3 +44,20 @@ def test_recipe_smoke_run(compose_train, recipe):
     train(cfg)
     summary = json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())
     assert summary["status"] == "completed"
+
+
+@pytest.mark.slow
+def test_mnist1d_cnn_recipe_reaches_the_papers_cnn_accuracy(compose_train):
+    cfg = compose_train("experiment=mnist1d_cnn")
+    train(cfg)
+    summary = json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())
+    assert summary["test"]["acc"] >= 0.94  # the MNIST-1D paper's CNN
+
+
+@pytest.mark.slow
+def test_mnist1d_mlp_recipe_beats_its_logistic_baseline(compose_train):
+    cfg = compose_train("experiment=mnist1d_mlp")
+    train(cfg)
+    summary = json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())
+    assert summary["test"]["acc"] >= 0.6  # the paper: MLP ~68%
+    assert summary["test"]["acc"] > summary["baseline"]["test"]["acc"] + 0.2  # logistic ~32%

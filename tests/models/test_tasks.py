@@ -13,6 +13,9 @@ from dlkit.models import ClassificationModule, RegressionModule, build_module
 from dlkit.training import train
 from tests.models.synthetic import synthetic_data
 
+# what these tests do not look at, left out to keep them fast
+LEAN = ["~callbacks.reports", "~callbacks.rich_progress_bar", "~callbacks.model_checkpoint"]
+
 
 def _module(task: str, **kwargs):
     return build_module(
@@ -31,7 +34,7 @@ def _summary(cfg) -> dict:
 
 def test_the_same_net_serves_regression(compose_train):
     cfg = compose_train(
-        "model=gru", *synthetic_data("sequence", task="regression"), "trainer.max_epochs=3"
+        "model=gru", *synthetic_data("sequence", task="regression"), "trainer.max_epochs=2", *LEAN
     )
     train(cfg)
     summary = _summary(cfg)
@@ -44,8 +47,9 @@ def test_binary_classification_learns(compose_train):
     cfg = compose_train(
         "model=mlp",
         *synthetic_data("table", num_classes=2),
-        "+data.num_samples=400",
+        "+data.num_samples=300",
         "trainer.max_epochs=5",
+        *LEAN,
     )
     train(cfg)
     test = _summary(cfg)["test"]

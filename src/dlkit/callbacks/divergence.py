@@ -39,7 +39,7 @@ class StopOnDivergence(L.Callback):
         lr = ", ".join(f"{group['lr']:.3g}" for group in trainer.optimizers[0].param_groups)
         raise DivergenceError(
             f"the training loss {what} at step {trainer.global_step} (epoch "
-            f"{trainer.current_epoch}, batch {trainer.fit_loop.epoch_loop.batch_idx + 1}) with "
+            f"{trainer.current_epoch}, batch {trainer.fit_loop.epoch_loop.batch_idx}) with "
             f"learning rate {lr}: the run diverged. Lower the learning rate (optimizer.lr=…) or "
             "clip the gradients (trainer.gradient_clip_val=1.0). The checkpoints already saved "
             "are intact."

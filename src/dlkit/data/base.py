@@ -18,6 +18,7 @@ on the device, batch by batch.
 `batch_size` is per device: with `trainer.devices=4` each optimizer step sees 4 x batch_size samples.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -395,10 +396,11 @@ class BaseDataModule(L.LightningDataModule):
             world_size=world_size,
             drop_last=drop_last,
         )
+        if shuffle and trainer:  # training: a resumed run continues mid-epoch where it stopped
+            sampler.batches_done = _batches_done(trainer)
         # batch_size=None: each sampler item is a whole batch of indices, fetched in one lookup
         return ResumableDataLoader(
             dataset,
-            progress=_training_progress(trainer) if trainer and shuffle else None,
             sampler=sampler,
             batch_size=None,
             num_workers=self.num_workers,
@@ -407,7 +409,7 @@ class BaseDataModule(L.LightningDataModule):
         )
 
 
-def _training_progress(trainer):
-    """(batches trained in this epoch, batches per epoch), read when a checkpoint is saved."""
-    batches = trainer.fit_loop.epoch_loop.batch_progress
-    return lambda: (batches.current.completed, trainer.num_training_batches)
+def _batches_done(trainer) -> Callable[[], int]:
+    """Batches of the current epoch already trained: nonzero only right after a mid-epoch resume."""
+    progress = trainer.fit_loop.epoch_loop.batch_progress
+    return lambda: progress.current.ready

@@ -6,15 +6,18 @@ pads the validation and test splits with repeated samples, which skews their met
 pads only the training split (every rank must take the same number of steps) and seeds its
 shuffle with (seed, epoch), so a resumed run sees the same data order as an uninterrupted one.
 
-Resuming needs more than the seed: Lightning creates the first iterator of a resumed run before
-it sets the sampler's epoch, and a checkpoint taken mid-epoch (on SIGTERM) must continue with the
-batch after the last one trained. `ResumableDataLoader` tells Lightning (through the
-`state_dict`/`load_state_dict` interface it looks for) where training stood, and the sampler
-starts its next pass there.
+Resuming needs more than the seed: a checkpoint taken mid-epoch (on SIGTERM) must continue with
+the batch after the last one trained. The training loop knows how many that is once the
+checkpoint is restored, so the sampler asks it (`batches_done`) when a pass begins, i.e. when the
+first batch is drawn, which Lightning does after restoring and after setting the epoch. (Lightning's
+own `state_dict`/`load_state_dict` route for loaders does not help here: it restores loader states
+only into loaders made after the checkpoint is read, and the schedulers' step count makes the
+training loader earlier.) With worker processes the first batches are drawn as the iterator is
+made, before that: exact resumption needs `num_workers=0`, the default for in-memory data.
 """
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 from torch.utils.data import DataLoader
@@ -42,16 +45,12 @@ class ShardedBatchSampler:
         self.world_size = world_size
         self.drop_last = drop_last
         self.epoch = 0
-        self._skip = 0  # batches the next pass leaves out (they were trained before a restart)
+        #: how many batches of this epoch were trained already (a resumed run); None: none
+        self.batches_done: Callable[[], int] | None = None
 
     def set_epoch(self, epoch: int) -> None:
         """Called by Lightning at the start of each epoch."""
         self.epoch = epoch
-
-    def resume_at(self, epoch: int, batches_done: int) -> None:
-        """The next pass is `epoch`'s order, without its first `batches_done` batches."""
-        self.epoch = epoch
-        self._skip = batches_done
 
     def _rank_indices(self) -> torch.Tensor:
         if self.shuffle:
@@ -80,7 +79,7 @@ class ShardedBatchSampler:
 
     def __iter__(self) -> Iterator[list[int]]:
         indices = self._rank_indices()
-        skip, self._skip = self._skip, 0
+        skip = self.batches_done() if self.batches_done else 0
         for start in range(skip * self.batch_size, len(indices), self.batch_size):
             batch = indices[start : start + self.batch_size]
             if self.drop_last and len(batch) < self.batch_size:
@@ -89,30 +88,22 @@ class ShardedBatchSampler:
 
 
 class ResumableDataLoader(DataLoader):
-    """A training loader whose position (epoch, batches trained) is saved in checkpoints.
+    """A loader that leaves the global random generator alone when it starts an iterator.
 
-    `progress` returns (batches trained in this epoch, batches per epoch) from the trainer's
-    loops, which, unlike the sampler, know what was trained rather than merely fetched ahead.
+    Starting an iterator draws the workers' base seed; drawn from a generator of the loader's
+    own, the global one (dropout, augmentation) is the same whether or not a run was resumed.
+    It also declares itself stateful (with nothing to save: the sampler reads its position from
+    the training loop), so Lightning does not warn that a mid-epoch checkpoint cannot resume.
     """
 
-    def __init__(self, *args, progress=None, **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         sampler = kwargs.get("sampler")
         if kwargs.get("generator") is None and isinstance(sampler, ShardedBatchSampler):
-            # Starting an iterator draws the workers' base seed: from a generator of its own,
-            # the global one (dropout, augmentation) is the same whether or not a run resumed.
             kwargs["generator"] = torch.Generator().manual_seed(sampler.seed)
         super().__init__(*args, **kwargs)
-        self.progress = progress
 
     def state_dict(self) -> dict:
-        if self.progress is None or not isinstance(self.sampler, ShardedBatchSampler):
-            return {}
-        epoch = self.sampler.epoch
-        done, per_epoch = self.progress()
-        if done >= per_epoch:  # the epoch is over: the next one starts from its first batch
-            return {"epoch": epoch + 1, "batches_done": 0}
-        return {"epoch": epoch, "batches_done": done}
+        return {}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        if state_dict and isinstance(self.sampler, ShardedBatchSampler):
-            self.sampler.resume_at(state_dict["epoch"], state_dict["batches_done"])
+        pass

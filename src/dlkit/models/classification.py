@@ -9,7 +9,12 @@ from dlkit.models.task import TaskModule
 
 
 class ClassificationModule(TaskModule):
-    """Multiclass and binary (two classes, two logits) classification."""
+    """Multiclass and binary classification.
+
+    Binary is the two-class case: two logits with softmax cross-entropy, which is the same model
+    as one logit with a sigmoid and binary cross-entropy, so one code path serves both, and the
+    confusion matrix, accuracy and macro F1 read the same way.
+    """
 
     def __init__(self, *args, num_classes: int, label_smoothing: float = 0.0, **kwargs) -> None:
         if num_classes < 2:

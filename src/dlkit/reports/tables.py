@@ -37,7 +37,7 @@ def per_class_table(per_class: dict[str, dict[str, float]]) -> Table:
 
 
 def folds_table(result: dict, title: str | None = None) -> Table:
-    """One row per fold and a mean ± std row, for the validation and test metrics."""
+    """One row per fold, then the mean and standard deviation, of validation and test metrics."""
     keys = _metric_keys(result["cv"]["mean"], ("val/", "test/"))
     table = Table(
         title=f"cross-validation, {result['num_folds']} folds" + (f": {title}" if title else ""),
@@ -51,11 +51,9 @@ def folds_table(result: dict, title: str | None = None) -> Table:
         values.update({f"test/{k}": v for k, v in fold.get("test", {}).items()})
         table.add_row(str(fold["fold"]), *(_number(values.get(k)) for k in keys))
     mean, std = result["cv"]["mean"], result["cv"]["std"]
-    table.add_row(
-        "mean ± std",
-        *(f"{_number(mean[k])} ± {_number(std[k])}" for k in keys),
-        style="bold",
-    )
+    table.add_section()
+    table.add_row("mean", *(_number(mean[k]) for k in keys), style="bold")
+    table.add_row("± std", *(_number(std[k]) for k in keys))
     return table
 
 

@@ -6,9 +6,10 @@ import sys
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from dlkit.utils.resume import check_same_config, resume_arguments
+from dlkit.utils.resume import check_same_config, resume_arguments, resume_requeued_job
 from dlkit.utils.run_folder import RunSummary
 from dlkit.utils.secrets import load_dotenv, mask_secrets_in_logs
 from dlkit.utils.validation import ConfigError, check_config
@@ -29,6 +30,8 @@ def check_before_work(cfg: DictConfig) -> None:
     """Mask secrets in logs and check the config; a bad one ends the run, marked failed."""
     mask_secrets_in_logs()
     stop_on_sigterm()
+    if resume_requeued_job(cfg):
+        log.info("requeued SLURM job: continuing from %s", cfg.ckpt_path)
     try:
         check_config(cfg)
         if cfg.get("resume"):
@@ -38,6 +41,8 @@ def check_before_work(cfg: DictConfig) -> None:
         RunSummary(cfg.paths.output_dir, task_name=cfg.task_name, seed=cfg.get("seed")).finish(
             "failed", error=f"ConfigError: {error}"
         )
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            raise  # one job of a sweep: recorded as failed, and the sweep goes on
         sys.exit(2)
 
 

@@ -65,6 +65,27 @@ def resume_arguments(arguments: list[str]) -> list[str]:
     ]
 
 
+def resume_requeued_job(cfg: DictConfig) -> bool:
+    """A SLURM job requeued after pre-emption or its time limit continues its run's last.ckpt.
+
+    The requeued job runs the same command in the same run folder (submitit re-runs the job's
+    pickled config); SLURM counts restarts in SLURM_RESTART_COUNT. A run that Lightning's own
+    auto-requeue saved (`hpc_ckpt_*.ckpt`) is left to Lightning, which loads those itself.
+    """
+    import os
+
+    if int(os.environ.get("SLURM_RESTART_COUNT") or 0) < 1 or cfg.get("resume"):
+        return False
+    folder = Path(cfg.paths.output_dir)
+    last = folder / "checkpoints" / "last.ckpt"
+    if cfg.get("ckpt_path") or not last.is_file() or any(folder.glob("hpc_ckpt_*.ckpt")):
+        return False
+    if _status(folder) not in ("running", "interrupted"):
+        return False
+    cfg.resume, cfg.ckpt_path = str(folder), str(last)
+    return True
+
+
 def check_same_config(cfg: DictConfig, explicit_overrides: list[str]) -> None:
     """The composed config must be the one the run started with, except for explicit overrides.
 
