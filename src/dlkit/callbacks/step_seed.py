@@ -27,7 +27,11 @@ class StepSeed(L.Callback):
         value = seed_for_step(self.seed, trainer.global_step)
         random.seed(value)
         np.random.seed(value)
-        torch.manual_seed(value)
+        # not torch.manual_seed: before CUDA starts (always, on a CPU run) it queues a CUDA
+        # seeding with a captured stack trace at every call, about 1 ms per training step
+        torch.default_generator.manual_seed(value)
+        if torch.cuda.is_initialized():
+            torch.cuda.manual_seed_all(value)
 
     # The first step after (re)starting, the first step of each epoch (after the data loader's
     # iterator was created) and every later step (after the previous one finished).
