@@ -1,4 +1,4 @@
-"""Run the `train` entry point in a fresh process, as `make train` / `make sweep` do."""
+"""Run the entry points in a fresh process, as `make train` / `make sweep` do, or `make` itself."""
 
 import os
 import subprocess
@@ -20,6 +20,27 @@ SHORT = (
 TINY = ("model=mlp", "model.net.hidden_sizes=[32]", *SHORT)
 
 
+def clean_environment() -> dict[str, str]:
+    """This process's environment without what an outer `make test` would leak into a `make`
+    started by a test (its flags, and `ARGS`, which make exports), importing this checkout."""
+    leaked = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "ARGS")
+    env = {k: v for k, v in os.environ.items() if k not in leaked}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
+    return env
+
+
+def run_make(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    """`make ARGS…` as a user types it, also when the tests themselves run under `make test`."""
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=ROOT,
+        env=clean_environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def run_train(
     *overrides: str, multirun: bool = False, env: dict | None = None, timeout: int = 600
 ) -> subprocess.CompletedProcess:
@@ -31,7 +52,7 @@ def run_train(
         *(["--multirun"] if multirun else []),
         *overrides,
     ]
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), **(env or {})}
+    full_env = {**clean_environment(), **(env or {})}
     return subprocess.run(
         command,
         cwd=ROOT,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import lightning.pytorch as L
 
+from tests.cli import clean_environment
 from tests.conftest import ROOT
 
 # Small and quick, but every part of a run: 3 epochs of 4 batches, checkpoints, test.
@@ -24,9 +25,7 @@ TINY = (
 
 
 def environment() -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    env["PYTHONPATH"] = str(ROOT / "src")
-    return env
+    return clean_environment()
 
 
 def make_command(*args: str) -> list[str]:

@@ -1,8 +1,6 @@
 """Cross-validation: `cv.folds=k` in one run, and one fold per job of a sweep, aggregated."""
 
 import json
-import os
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +12,8 @@ from omegaconf import OmegaConf
 
 from dlkit.evaluation import evaluate
 from dlkit.training import train
-from tests.conftest import ROOT, compose_config
+from tests.cli import run_make
+from tests.conftest import compose_config
 
 FAST = ("data=wine", "model=mlp", "trainer.max_epochs=2")
 
@@ -95,22 +94,10 @@ def test_bad_cv_settings_stop_before_training(compose_train, overrides, message)
     assert not (Path(cfg.paths.output_dir) / "checkpoints").exists()
 
 
-def _make(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    return subprocess.run(
-        ["make", "--no-print-directory", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
-
-
 @pytest.mark.slow  # a sweep process training three models
 def test_parallel_fold_sweep_aggregates_at_the_multirun_root(tmp_path):
     sweep_dir = tmp_path / "sweep"
-    result = _make(
+    result = run_make(
         "sweep",
         "cv.folds=3",
         "cv.fold=0,1,2",

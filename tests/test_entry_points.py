@@ -1,8 +1,6 @@
 """`make eval` and `make export` from a trained run's checkpoint (through Hydra compose, and make)."""
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +13,8 @@ from dlkit.evaluation import evaluate
 from dlkit.exporting import export
 from dlkit.training import train
 from dlkit.utils.saved_run import load_run
-from tests.conftest import ROOT, compose_config
+from tests.cli import run_make
+from tests.conftest import compose_config
 
 
 def _summary(run_dir: Path) -> dict:
@@ -94,31 +93,19 @@ def test_export_of_an_unknown_format_fails_clearly(trained, tmp_path):
         export(cfg)
 
 
-def _make(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    return subprocess.run(
-        ["make", "--no-print-directory", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-    )
-
-
 @pytest.mark.slow  # three processes, each importing torch and Lightning
 def test_make_eval_predict_and_export(trained, tmp_path):
     best = trained["summary"]["best_checkpoint"]
-    result = _make("eval", f"ckpt_path={best}", f"hydra.run.dir={tmp_path / 'eval'}")
+    result = run_make("eval", f"ckpt_path={best}", f"hydra.run.dir={tmp_path / 'eval'}")
     assert result.returncode == 0, result.stderr[-3000:]
     assert _summary(tmp_path / "eval")["test"] == pytest.approx(trained["summary"]["test"])
-    result = _make(
+    result = run_make(
         "export", f"ckpt_path={best}", "format=torchscript", f"hydra.run.dir={tmp_path / 'exp'}"
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "exp" / "model.pt").is_file()
     np.save(tmp_path / "rows.npy", np.random.default_rng(0).normal(size=(4, 13)).astype("float32"))
-    result = _make(
+    result = run_make(
         "predict",
         f"ckpt_path={best}",
         f"input={tmp_path / 'rows.npy'}",

@@ -1,12 +1,13 @@
 """`--cfg job`, `--help` and config errors answer at once: the entry point composes (and rejects)
 the config before it imports torch, Lightning, torchvision or wandb, which take seconds."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli import clean_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "lightning", "torchvision", "torchmetrics", "wandb", "sklearn", "matplotlib")
@@ -14,8 +15,7 @@ HEAVY = ("torch", "lightning", "torchvision", "torchmetrics", "wandb", "sklearn"
 
 def _run_train(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
     """`python -m dlkit.train ARGS` with Python's import log: the result and the modules imported."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
+    env = clean_environment()
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "dlkit.train", *args],
         cwd=ROOT,

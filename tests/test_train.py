@@ -1,8 +1,6 @@
 """`train` end to end: through Hydra's compose API (as `make train` composes) and through `make`."""
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +8,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from dlkit.training import train
-from tests.conftest import ROOT
+from tests.cli import run_make
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -71,18 +69,9 @@ def test_a_failing_run_says_failed(compose_train):
     assert "batch_size" in summary["error"]
 
 
-def _make(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    """`make` as a user types it, also when the tests themselves run under `make test`."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    command = ["make", "--no-print-directory", *args]
-    return subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env
-    )
-
-
 def test_make_train_passes_overrides_to_hydra(tmp_path):
     run_dir = tmp_path / "run"
-    result = _make(
+    result = run_make(
         "train",
         "model=mlp",
         "trainer.max_epochs=1",
@@ -98,7 +87,7 @@ def test_make_train_passes_overrides_to_hydra(tmp_path):
 
 
 def test_make_train_args_reach_hydra():
-    result = _make("train", "model=mlp", "ARGS=--cfg job")
+    result = run_make("train", "model=mlp", "ARGS=--cfg job")
     assert result.returncode == 0, result.stderr[-3000:]
     printed = OmegaConf.create(result.stdout)
     assert printed.model.net._target_ == "dlkit.models.nets.MLP"

@@ -94,8 +94,7 @@ def cross_validate(cfg: DictConfig, output_dir: Path, folds: int) -> dict:
             save_config(fold_cfg, fold_dir)  # `make eval ckpt_path=fold_<k>/…` rebuilds this fold
             summary.finish("completed", num_folds=folds, **result)
         except BaseException as error:
-            status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
-            summary.finish(status, error=f"{type(error).__name__}: {error}")
+            summary.fail(error)
             raise
         results.append({"fold": fold, **result})
     with open_dict(cfg):  # the fold runs chose the task's default metric

@@ -50,9 +50,7 @@ def evaluate(cfg: DictConfig) -> dict:
         save_config(cfg, output_dir)
         summary.finish("completed", **result)
     except BaseException as error:
-        status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
-        log.exception("eval %s: %s", status, error)
-        summary.finish(status, error=f"{type(error).__name__}: {error}")
+        log.exception("eval %s: %s", summary.fail(error), error)
         raise
     print_result(result)
     return result

@@ -71,9 +71,7 @@ def export(cfg: DictConfig) -> dict:
         save_config(cfg, output_dir)
         summary.finish("completed", **result)
     except BaseException as error:
-        status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
-        log.exception("export %s: %s", status, error)
-        summary.finish(status, error=f"{type(error).__name__}: {error}")
+        log.exception("export %s: %s", summary.fail(error), error)
         raise
     return result
 

@@ -61,9 +61,7 @@ def predict(cfg: DictConfig) -> pd.DataFrame:
             num_inputs=len(table),
         )
     except BaseException as error:
-        status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
-        log.exception("predict %s: %s", status, error)
-        summary.finish(status, error=f"{type(error).__name__}: {error}")
+        log.exception("predict %s: %s", summary.fail(error), error)
         raise
     return table
 

@@ -51,11 +51,8 @@ def train(cfg: DictConfig) -> float | None:
             save_config(cfg, output_dir)
         summary.finish("completed", **result)
     except BaseException as error:
-        status = "interrupted" if isinstance(error, (KeyboardInterrupt, SystemExit)) else "failed"
-        if was_pruned(error):
-            status = "pruned"
+        status = summary.fail(error, "pruned" if was_pruned(error) else None)
         (log.info if status == "pruned" else log.exception)("run %s: %s", status, error)
-        summary.finish(status, error=f"{type(error).__name__}: {error}")
         if isinstance(error, SystemExit) and not error.code:  # Lightning's SIGTERM stop
             raise SystemExit(143) from error
         raise

@@ -65,6 +65,14 @@ class RunSummary:
         self.data["duration_s"] = round(time.perf_counter() - self._start, 3)
         self.write()
 
+    def fail(self, error: BaseException, status: str | None = None) -> str:
+        """Record how the run ended on `error`: interrupted (Ctrl-C, SIGTERM) or failed."""
+        if status is None:
+            stopped = isinstance(error, (KeyboardInterrupt, SystemExit))
+            status = "interrupted" if stopped else "failed"
+        self.finish(status, error=f"{type(error).__name__}: {error}")
+        return status
+
     def write(self) -> None:
         if is_global_zero_process():  # the other ranks of a distributed run write nothing
             write_json_atomic(self.path, self.data)
