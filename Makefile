@@ -45,8 +45,8 @@ predict: $(STAMP) ## predictions.csv for new inputs: make predict ckpt_path=… 
 export: $(STAMP) ## a deployable model file: make export ckpt_path=… format=onnx|torchscript
 	@$(call hydra,dlkit.export)
 
-test: $(STAMP) ## fast test suite
-	$(BIN)/python -m pytest -m "not slow" $(ARGS)
+test: $(STAMP) ## fast test suite, two processes (pytest-xdist; ARGS="-n 0" runs it in one)
+	$(BIN)/python -m pytest -m "not slow" -n 2 $(ARGS)
 
 bench: $(STAMP) ## the template vs a hand-written loop, side by side -> benchmarks/results.md (ARGS="--rounds 5")
 	$(BIN)/python benchmarks/bench_fit.py $(ARGS)
