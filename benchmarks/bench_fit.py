@@ -484,7 +484,9 @@ def run_sklearn(split: Split) -> list[dict]:
 
 # ----------------------------------------------------------------------------- processes
 def clean_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    """Without what `make bench` exports (its flags, and ARGS) into the `make train` it times."""
+    leaked = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "ARGS")
+    env = {k: v for k, v in os.environ.items() if k not in leaked}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
     return env
 
