@@ -26,11 +26,17 @@ _GAIN_NAME = {
 }
 
 
+def check_choice(what: str, value: str, choices) -> str:
+    """Stop at construction on a misspelled option, listing the ones there are."""
+    if value not in choices:
+        listed = sorted(choices) if isinstance(choices, dict) else choices
+        raise ValueError(f"unknown {what} {value!r}: choose one of {listed}")
+    return value
+
+
 def make_activation(name: str) -> nn.Module:
     """A fresh activation module. Softmax is not here: it belongs to the loss and the prediction."""
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}: choose one of {sorted(ACTIVATIONS)}")
-    return ACTIVATIONS[name]()
+    return ACTIVATIONS[check_choice("activation", name, ACTIVATIONS)]()
 
 
 def check_dropout(p: float) -> float:
@@ -60,12 +66,9 @@ def init_weights(net: nn.Module, scheme: str, activation: str) -> None:
     weights feed tanh/sigmoid gates and use the tanh gain, attention projections are linear.
     `default` keeps PyTorch's own init.
     """
-    if scheme not in INITS:
-        raise ValueError(f"unknown init {scheme!r}: choose one of {INITS}")
-    if scheme == "default":
+    if check_choice("init", scheme, INITS) == "default":
         return
-    if activation not in _GAIN_NAME:
-        raise ValueError(f"unknown activation {activation!r}: choose one of {sorted(_GAIN_NAME)}")
+    check_choice("activation", activation, _GAIN_NAME)
     nonlinearity = _GAIN_NAME[activation]
     for layer in net.modules():
         if isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d)):

@@ -8,7 +8,7 @@ long sequences where a plain RNN's vanish. One class: `cell` picks the torch lay
 import torch
 from torch import nn
 
-from dlkit.models.nets.layers import check_dropout, init_weights
+from dlkit.models.nets.layers import check_choice, check_dropout, init_weights
 
 CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 POOLINGS = ("last", "mean")
@@ -39,10 +39,8 @@ class RecurrentNet(nn.Module):
     ) -> None:
         super().__init__()
         check_dropout(dropout)
-        if cell not in CELLS:
-            raise ValueError(f"unknown recurrent cell {cell!r}: choose one of {sorted(CELLS)}")
-        if pooling not in POOLINGS:
-            raise ValueError(f"unknown pooling {pooling!r}: choose one of {POOLINGS}")
+        check_choice("recurrent cell", cell, CELLS)
+        check_choice("pooling", pooling, POOLINGS)
         if len(input_shape) != 2:
             raise ValueError(
                 f"{cell.upper()} takes sequences [T, F], got input shape {tuple(input_shape)}"

@@ -14,7 +14,12 @@ import math
 import torch
 from torch import nn
 
-from dlkit.models.nets.layers import check_dropout, init_weights, make_activation
+from dlkit.models.nets.layers import (
+    check_choice,
+    check_dropout,
+    init_weights,
+    make_activation,
+)
 
 POSITIONS = ("learned", "sinusoidal")
 POOLINGS = ("cls", "mean")
@@ -48,10 +53,8 @@ class Transformer(nn.Module):
     ) -> None:
         super().__init__()
         check_dropout(dropout)
-        if positions not in POSITIONS:
-            raise ValueError(f"unknown positions {positions!r}: choose one of {POSITIONS}")
-        if pooling not in POOLINGS:
-            raise ValueError(f"unknown pooling {pooling!r}: choose one of {POOLINGS}")
+        check_choice("positions", positions, POSITIONS)
+        check_choice("pooling", pooling, POOLINGS)
         if len(input_shape) != 2:
             raise ValueError(
                 f"Transformer takes sequences [T, F], got input shape {tuple(input_shape)}"
