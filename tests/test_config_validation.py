@@ -26,6 +26,7 @@ from tests.faults import environment, summary
         (["cv.folds=5", "cv.fold=7"], "cv.fold=7 is out of range for cv.folds=5"),
         (["trainer.gradient_clip_val=-1"], "trainer.gradient_clip_val must be at least 0"),
         (["seed=x"], "seed must be a whole number"),
+        (["data=csv", "model=mlp"], "data.path has no value: give it one (make train data.path="),
     ],
 )
 def test_out_of_range_or_wrong_type_is_named(compose_train, overrides, message):
@@ -84,3 +85,13 @@ def test_hydra_stops_misspelled_keys_and_unknown_options(tmp_path, override, mes
     result = _entry_point(override, f"hydra.run.dir={tmp_path}")
     assert result.returncode != 0 and message in result.stderr
     assert not _imported_torch(result)
+
+
+def test_an_incompatible_data_and_model_pair_is_one_message_without_traceback(tmp_path):
+    result = _entry_point("data=iris", "model=gru", f"hydra.run.dir={tmp_path}")
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output[-2000:]
+    assert "takes sequence data, but data=iris is table data" in output
+    assert "Models that fit table data: mlp" in output
+    assert "Traceback" not in output
+    assert summary(tmp_path)["status"] == "failed"

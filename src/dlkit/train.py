@@ -10,15 +10,18 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from dlkit.utils.entry import check_before_work, prepare_command_line
+from dlkit.utils.entry import check_before_work, end_on_bad_input, prepare_command_line
 
 
 @hydra.main(version_base="1.3", config_path="../../configs", config_name="train")
 def main(cfg: DictConfig) -> float | None:
     check_before_work(cfg)
-    from dlkit.training import train
+    from dlkit.training import BAD_INPUT, train
 
-    return train(cfg)
+    try:
+        return train(cfg)
+    except BAD_INPUT as error:
+        end_on_bad_input(error)
 
 
 if __name__ == "__main__":

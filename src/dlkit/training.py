@@ -16,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from dlkit import cross_validation
 from dlkit.baseline import fit_baseline
+from dlkit.data.errors import DataError
 from dlkit.models.compatibility import check_compatible
 from dlkit.sweeps.trials import was_pruned
 from dlkit.utils.config_tree import print_config_tree, save_config
@@ -26,12 +27,14 @@ from dlkit.utils.quiet import quiet_libraries
 from dlkit.utils.resume import continue_csv_logs
 from dlkit.utils.run_folder import RunSummary
 from dlkit.utils.secrets import masked
-from dlkit.utils.validation import check_arguments
+from dlkit.utils.validation import ConfigError, check_arguments
 
 log = logging.getLogger(__name__)
 
 # The score each task reports and checkpoints select on, unless `optimized_metric` says otherwise.
 DEFAULT_METRIC = {"classification": "val/acc", "regression": "val/r2"}
+# Bad input, not a bug: one message, no traceback (`make train` exits with code 2).
+BAD_INPUT = (ConfigError, DataError)
 
 
 def train(cfg: DictConfig) -> float | None:
@@ -52,7 +55,12 @@ def train(cfg: DictConfig) -> float | None:
         summary.finish("completed", **result)
     except BaseException as error:
         status = summary.fail(error, "pruned" if was_pruned(error) else None)
-        (log.info if status == "pruned" else log.exception)("run %s: %s", status, error)
+        if status == "pruned":
+            log.info("run pruned: %s", error)
+        elif isinstance(error, BAD_INPUT):  # its message names the cause and the fix
+            log.error("%s", error)
+        else:
+            log.exception("run %s: %s", status, error)
         if isinstance(error, SystemExit) and not error.code:  # Lightning's SIGTERM stop
             raise SystemExit(143) from error
         raise

@@ -9,6 +9,8 @@ from pathlib import Path
 from hydra.utils import get_class
 from omegaconf import OmegaConf
 
+from dlkit.utils.validation import ConfigError
+
 MODEL_CONFIGS = Path(__file__).resolve().parents[3] / "configs" / "model"
 
 
@@ -27,7 +29,7 @@ def check_compatible(net_target: str, modality: str, data_name: str) -> None:
     accepted = getattr(net_class, "modalities", None)
     if accepted is None or modality in accepted:
         return
-    raise ValueError(
+    raise ConfigError(
         f"{net_class.__name__} takes {' or '.join(accepted)} data, but data={data_name} is "
         f"{modality} data. Models that fit {modality} data: {', '.join(_models_for(modality))}."
     )

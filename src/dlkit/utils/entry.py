@@ -41,9 +41,15 @@ def check_before_work(cfg: DictConfig) -> None:
         RunSummary(cfg.paths.output_dir, task_name=cfg.task_name, seed=cfg.get("seed")).finish(
             "failed", error=f"ConfigError: {error}"
         )
-        if HydraConfig.get().mode == RunMode.MULTIRUN:
-            raise  # one job of a sweep: recorded as failed, and the sweep goes on
-        sys.exit(2)
+        end_on_bad_input(error)
+
+
+def end_on_bad_input(error: ValueError) -> None:
+    """Bad input (its message already logged) ends a single run with exit code 2 and no
+    traceback; in a sweep it is raised, so the sweeper records that job as failed and goes on."""
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        raise error
+    sys.exit(2)
 
 
 def stop_on_sigterm() -> None:

@@ -122,6 +122,10 @@ def check_config(cfg: DictConfig) -> None:
             hint = f" ({HINTS[key]})" if key in HINTS else ""
             problems.append(f"{key} {problem}{hint}")
     problems += _fold_problems(cfg)
+    problems += [
+        f"{key} has no value: give it one (make train {key}=…)"
+        for key in sorted(OmegaConf.missing_keys(cfg))
+    ]
     if problems:
         raise ConfigError(_message(problems))
 
