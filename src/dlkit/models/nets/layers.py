@@ -34,6 +34,12 @@ def check_choice(what: str, value: str, choices) -> str:
     return value
 
 
+def check_sequence_shape(net_name: str, input_shape: tuple[int, ...]) -> None:
+    """Nets over time steps take samples [T, F]; say so before a forward pass fails obscurely."""
+    if len(input_shape) != 2:
+        raise ValueError(f"{net_name} takes sequences [T, F], got input shape {tuple(input_shape)}")
+
+
 def make_activation(name: str) -> nn.Module:
     """A fresh activation module. Softmax is not here: it belongs to the loss and the prediction."""
     return ACTIVATIONS[check_choice("activation", name, ACTIVATIONS)]()

@@ -8,7 +8,12 @@ long sequences where a plain RNN's vanish. One class: `cell` picks the torch lay
 import torch
 from torch import nn
 
-from dlkit.models.nets.layers import check_choice, check_dropout, init_weights
+from dlkit.models.nets.layers import (
+    check_choice,
+    check_dropout,
+    check_sequence_shape,
+    init_weights,
+)
 
 CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 POOLINGS = ("last", "mean")
@@ -41,10 +46,7 @@ class RecurrentNet(nn.Module):
         check_dropout(dropout)
         check_choice("recurrent cell", cell, CELLS)
         check_choice("pooling", pooling, POOLINGS)
-        if len(input_shape) != 2:
-            raise ValueError(
-                f"{cell.upper()} takes sequences [T, F], got input shape {tuple(input_shape)}"
-            )
+        check_sequence_shape(cell.upper(), input_shape)
         kwargs = {}
         if cell == "rnn":  # LSTM and GRU have their own gate nonlinearities
             if activation not in ("tanh", "relu"):

@@ -17,6 +17,7 @@ from torch import nn
 from dlkit.models.nets.layers import (
     check_choice,
     check_dropout,
+    check_sequence_shape,
     init_weights,
     make_activation,
 )
@@ -55,10 +56,7 @@ class Transformer(nn.Module):
         check_dropout(dropout)
         check_choice("positions", positions, POSITIONS)
         check_choice("pooling", pooling, POOLINGS)
-        if len(input_shape) != 2:
-            raise ValueError(
-                f"Transformer takes sequences [T, F], got input shape {tuple(input_shape)}"
-            )
+        check_sequence_shape("Transformer", input_shape)
         if d_model % num_heads:
             raise ValueError(f"d_model ({d_model}) must be divisible by num_heads ({num_heads})")
         length, features = input_shape
