@@ -31,19 +31,19 @@ $(STAMP): pyproject.toml
 $(VENV): $(STAMP) ## create the virtual environment (re-installs when pyproject.toml changes)
 
 train: $(STAMP) ## train (and test) the default experiment; overrides go straight to Hydra
-	@$(call hydra,dlkit.train)
+	@$(call hydra,dlkit.cli.train)
 
 sweep: $(STAMP) ## Hydra multirun over the overrides (grid, or Optuna with hparams_search=…)
-	@$(call hydra,dlkit.train --multirun)
+	@$(call hydra,dlkit.cli.train --multirun)
 
 eval: $(STAMP) ## test a checkpoint with its run's config: make eval ckpt_path=…/checkpoints/<file>.ckpt
-	@$(call hydra,dlkit.eval)
+	@$(call hydra,dlkit.cli.eval)
 
 predict: $(STAMP) ## predictions.csv for new inputs: make predict ckpt_path=… input=<file or folder>
-	@$(call hydra,dlkit.predict)
+	@$(call hydra,dlkit.cli.predict)
 
 export: $(STAMP) ## a deployable model file: make export ckpt_path=… format=onnx|torchscript
-	@$(call hydra,dlkit.export)
+	@$(call hydra,dlkit.cli.export)
 
 test: $(STAMP) ## fast test suite, two processes (pytest-xdist; ARGS="-n 0" runs it in one)
 	$(BIN)/python -m pytest -m "not slow" -n 2 $(ARGS)

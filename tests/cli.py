@@ -44,11 +44,11 @@ def run_make(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
 def run_train(
     *overrides: str, multirun: bool = False, env: dict | None = None, timeout: int = 600
 ) -> subprocess.CompletedProcess:
-    """`python -m dlkit.train [--multirun] overrides…`; the log lines come back in `.stdout`."""
+    """`python -m dlkit.cli.train [--multirun] overrides…`; the log lines come back in `.stdout`."""
     command = [
         sys.executable,
         "-m",
-        "dlkit.train",
+        "dlkit.cli.train",
         *(["--multirun"] if multirun else []),
         *overrides,
     ]

@@ -33,7 +33,7 @@ def make_command(*args: str) -> list[str]:
 
 
 def python_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "dlkit.train", *args]
+    return [sys.executable, "-m", "dlkit.cli.train", *args]
 
 
 def start(command: list[str]) -> subprocess.Popen:

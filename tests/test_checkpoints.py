@@ -6,10 +6,10 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from dlkit.models import build_module
-from dlkit.models.nets import MLP
-from dlkit.training import train
-from dlkit.utils.checkpoints import CheckpointMismatchError
+from dlkit.models.checkpoint_mismatch import CheckpointMismatchError
+from dlkit.models.factory import build_module
+from dlkit.models.nets.mlp import MLP
+from dlkit.training.run import train
 from tests.faults import summary
 
 QUICK = ("trainer.max_epochs=1", "+trainer.limit_train_batches=2", "+trainer.limit_val_batches=1")

@@ -5,11 +5,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from torch.optim import SGD
 
-from dlkit.training import train
-from dlkit.utils.validation import ConfigError, check_arguments, check_config
+from dlkit.config.arguments import check_arguments
+from dlkit.config.checks import check_config
+from dlkit.data.images import DigitsDataModule
+from dlkit.errors import ConfigError
+from dlkit.models.classification import ClassificationModule
+from dlkit.models.nets.mlp import MLP
+from dlkit.training.run import train
 from tests.conftest import ROOT
 from tests.faults import environment, summary
+
+SMOOTH = {"num_classes": 3, "label_smoothing": 1.0}
 
 
 @pytest.mark.parametrize(
@@ -21,7 +29,7 @@ from tests.faults import environment, summary
         (["model.net.dropout=1.0"], "model.net.dropout must lie in [0, 1), got 1"),
         (["model=mlp", "model.net.dropout=-0.5"], "model.net.dropout must lie in [0, 1)"),
         (["data.batch_size=0"], "data.batch_size must be at least 1, got 0"),
-        (["data.num_folds=1", "data.fold=3"], "data.fold=3 does not exist with data.num_folds=1"),
+        (["data.num_folds=1", "data.fold=3"], "data.fold=3 is out of range for data.num_folds=1"),
         (["cv.folds=1", "cv.fold=3"], "cv.fold=3 needs folds to choose from"),
         (["cv.folds=5", "cv.fold=7"], "cv.fold=7 is out of range for cv.folds=5"),
         (["trainer.gradient_clip_val=-1"], "trainer.gradient_clip_val must be at least 0"),
@@ -57,7 +65,7 @@ def test_an_added_key_the_class_does_not_take_suggests_the_right_one(compose_tra
 
 def _entry_point(*overrides: str) -> subprocess.CompletedProcess:
     """The real entry point, with Python listing each module it imports (-X importtime)."""
-    command = [sys.executable, "-X", "importtime", "-m", "dlkit.train", *overrides]
+    command = [sys.executable, "-X", "importtime", "-m", "dlkit.cli.train", *overrides]
     return subprocess.run(command, cwd=ROOT, env=environment(), capture_output=True, text=True)
 
 
@@ -95,3 +103,20 @@ def test_an_incompatible_data_and_model_pair_is_one_message_without_traceback(tm
     assert "Models that fit table data: mlp" in output
     assert "Traceback" not in output
     assert summary(tmp_path)["status"] == "failed"
+
+
+@pytest.mark.parametrize(
+    ("override", "build"),
+    [
+        ("model.net.dropout=1.0", lambda: MLP((4,), 3, dropout=1.0)),
+        ("data.batch_size=0", lambda: DigitsDataModule(batch_size=0)),
+        ("model.label_smoothing=1.0", lambda: ClassificationModule(MLP((4,), 3), SGD, **SMOOTH)),
+    ],
+)
+def test_a_library_call_is_checked_by_the_same_rule(compose_train, override, build):
+    """The constructors call the rule the config check uses: the same words for the same value."""
+    with pytest.raises(ConfigError) as from_config:
+        check_config(compose_train(override))
+    with pytest.raises(ConfigError) as from_library:
+        build()
+    assert str(from_library.value) in str(from_config.value)

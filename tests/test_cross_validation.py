@@ -10,8 +10,8 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from dlkit.evaluation import evaluate
-from dlkit.training import train
+from dlkit.saved.evaluate import evaluate
+from dlkit.training.run import train
 from tests.cli import run_make
 from tests.conftest import compose_config
 

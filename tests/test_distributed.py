@@ -10,8 +10,8 @@ import hydra
 import lightning.pytorch as L
 import pytest
 
-from dlkit.utils.distributed import _flags, is_global_zero_process
-from dlkit.utils.run_folder import RunSummary
+from dlkit.runs.distributed import _flags, is_global_zero_process
+from dlkit.runs.summary import RunSummary
 from tests.cli import TINY, folders, output, run_train
 from tests.conftest import ROOT
 
@@ -126,7 +126,7 @@ def test_two_nodes_simulated_with_torchrun(tmp_path):
     }
     command = [
         *(sys.executable, "-m", "torch.distributed.run", "--nnodes=2", "--nproc_per_node=1"),
-        *("--master_addr=127.0.0.1", f"--master_port={port}", "-m", "dlkit.train"),
+        *("--master_addr=127.0.0.1", f"--master_port={port}", "-m", "dlkit.cli.train"),
         *(*TINY, *ODD_SPLITS, *folders(tmp_path), f"hydra.run.dir={run_dir}"),
         *("trainer=ddp_cpu", "trainer.devices=1", "trainer.num_nodes=2"),
     ]

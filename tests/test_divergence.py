@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from dlkit.callbacks import DivergenceError
-from dlkit.training import train
+from dlkit.callbacks.divergence import DivergenceError
+from dlkit.training.run import train
 from tests.faults import summary
 
 LIMITS = ("+trainer.limit_train_batches=4", "+trainer.limit_val_batches=2", "trainer.max_epochs=3")

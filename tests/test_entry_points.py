@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import torch
 
-from dlkit.evaluation import evaluate
-from dlkit.exporting import export
-from dlkit.training import train
-from dlkit.utils.saved_run import load_run
+from dlkit.saved.evaluate import evaluate
+from dlkit.saved.export import export
+from dlkit.saved.load import load_run
+from dlkit.training.run import train
 from tests.cli import run_make
 from tests.conftest import compose_config
 

@@ -71,7 +71,7 @@ def test_every_epoch_is_logged(compose_train, tmp_path):
 
 
 def test_progress_bar_counts_batches_and_shows_epoch_metrics(compose_train):
-    from dlkit.callbacks.progress import RichProgressBar
+    from dlkit.callbacks.rich_progress_bar import RichProgressBar
 
     screen = io.StringIO()
     bar = RichProgressBar(console_kwargs={"file": screen, "force_terminal": True, "width": 200})

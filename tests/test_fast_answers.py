@@ -14,10 +14,10 @@ HEAVY = ("torch", "lightning", "torchvision", "torchmetrics", "wandb", "sklearn"
 
 
 def _run_train(*args: str) -> tuple[subprocess.CompletedProcess, set[str]]:
-    """`python -m dlkit.train ARGS` with Python's import log: the result and the modules imported."""
+    """`python -m dlkit.cli.train ARGS` with Python's import log: the result and the modules imported."""
     env = clean_environment()
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "dlkit.train", *args],
+        [sys.executable, "-X", "importtime", "-m", "dlkit.cli.train", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -4,7 +4,7 @@ import json
 
 import torch
 
-from dlkit.training import train
+from dlkit.training.run import train
 
 
 def _conv_weights(checkpoint: dict) -> list[torch.Tensor]:

@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 
-from dlkit.training import train
+from dlkit.training.run import train
 
 FAST = ("model=mlp", "trainer.max_epochs=1")
 

@@ -69,7 +69,7 @@ def test_slurm_launcher_composes_into_an_sbatch_script(tmp_path, monkeypatch):
     params.pop("_target_")
     base = set(OmegaConf.structured(BaseQueueConf).keys())
     executor.update_parameters(**{k if k in base else f"slurm_{k}": v for k, v in params.items()})
-    script = executor._executor._make_submission_file_text("python -m dlkit.train", "0")
+    script = executor._executor._make_submission_file_text("python -m dlkit.cli.train", "0")
     for line in (
         "#SBATCH --partition=gpu",
         "#SBATCH --nodes=2",
@@ -83,7 +83,7 @@ def test_slurm_launcher_composes_into_an_sbatch_script(tmp_path, monkeypatch):
 
 
 def test_bf16_mixed_precision_trains_on_the_cpu(compose_train):
-    from dlkit.training import train
+    from dlkit.training.run import train
 
     cfg = compose_train("debug=fdr", "trainer=cpu", "trainer.precision=bf16-mixed")
     train(cfg)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from dlkit.training import train
-from dlkit.utils.loggers import wandb_offline
+from dlkit.config.resolvers import wandb_offline
+from dlkit.training.run import train
 
 TINY = (
     "model=mlp",

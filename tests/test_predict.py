@@ -10,9 +10,9 @@ import torch
 from PIL import Image
 from sklearn.datasets import load_breast_cancer
 
-from dlkit.prediction import predict
-from dlkit.training import train
-from dlkit.utils.saved_run import load_run
+from dlkit.saved.load import load_run
+from dlkit.saved.predict import predict
+from dlkit.training.run import train
 from tests.conftest import compose_config
 
 

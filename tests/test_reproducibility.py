@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from dlkit.training import train
+from dlkit.training.run import train
 from tests.faults import summary
 
 QUICK = (

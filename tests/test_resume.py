@@ -9,9 +9,9 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from dlkit.training import train
-from dlkit.utils.resume import check_same_config, resume_requeued_job
-from dlkit.utils.validation import ConfigError
+from dlkit.errors import ConfigError
+from dlkit.runs.resume import check_same_config, resume_requeued_job
+from dlkit.training.run import train
 from tests.faults import TINY, make_command, python_command, run, signal_when, start, summary
 
 # the in-process variant: two epochs of four batches, no pictures

@@ -11,10 +11,10 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
-from dlkit.callbacks import Reports
-from dlkit.training import train
-from dlkit.utils import run_folder
-from dlkit.utils.run_folder import RunSummary
+from dlkit.callbacks.report_writer import ReportWriter
+from dlkit.runs import folder as run_folder
+from dlkit.runs.summary import RunSummary
+from dlkit.training.run import train
 from tests.conftest import CONFIG_DIR, ROOT
 from tests.faults import environment, summary
 
@@ -38,7 +38,7 @@ def test_a_run_whose_reports_fail_does_not_say_completed(compose_train, monkeypa
     def broken(self, trainer, pl_module):
         raise RuntimeError("no space left for the confusion matrix")
 
-    monkeypatch.setattr(Reports, "on_test_end", broken)
+    monkeypatch.setattr(ReportWriter, "on_test_end", broken)
     cfg = compose_train("debug=fdr")
     with pytest.raises(RuntimeError, match="confusion matrix"):
         train(cfg)
@@ -65,7 +65,7 @@ def test_two_sweeps_started_together_never_share_a_folder(tmp_path):
     command = [
         sys.executable,
         "-m",
-        "dlkit.train",
+        "dlkit.cli.train",
         "--multirun",
         "debug=fdr",
         "callbacks.rich_progress_bar=null",

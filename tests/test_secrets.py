@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from dlkit.training import train
-from dlkit.utils.secrets import MaskSecrets, load_dotenv, masked
+from dlkit.runs.secrets import MaskSecrets, load_dotenv, masked
+from dlkit.training.run import train
 from tests.faults import environment
 
 FROM_ENV = "env-secret-4f9a2c"
@@ -46,7 +46,7 @@ def test_a_run_never_writes_or_prints_a_secret(tmp_path):
         [
             sys.executable,
             "-m",
-            "dlkit.train",
+            "dlkit.cli.train",
             "debug=fdr",
             "callbacks.rich_progress_bar=null",
             # a config that holds both keys: resolving them proves `.env` was read

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from dlkit.training import train
+from dlkit.training.run import train
 from tests.cli import run_make
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -81,7 +81,7 @@ def test_make_train_passes_overrides_to_hydra(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     saved = OmegaConf.load(run_dir / "config.yaml")
-    assert saved.model.net._target_ == "dlkit.models.nets.MLP"
+    assert saved.model.net._target_ == "dlkit.models.nets.mlp.MLP"
     assert saved.trainer.max_epochs == 1
     assert _summary(run_dir)["status"] == "completed"
 
@@ -90,4 +90,4 @@ def test_make_train_args_reach_hydra():
     result = run_make("train", "model=mlp", "ARGS=--cfg job")
     assert result.returncode == 0, result.stderr[-3000:]
     printed = OmegaConf.create(result.stdout)
-    assert printed.model.net._target_ == "dlkit.models.nets.MLP"
+    assert printed.model.net._target_ == "dlkit.models.nets.mlp.MLP"

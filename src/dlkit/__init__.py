@@ -3,6 +3,6 @@
 Importing the package stays light (no torch): entry points compose and check the config first.
 """
 
-from dlkit.utils.resolvers import register_resolvers
+from dlkit.config.resolvers import register_resolvers
 
 register_resolvers()

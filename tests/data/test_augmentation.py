@@ -5,8 +5,9 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from dlkit.data import DigitsDataModule, MNIST1DDataModule
 from dlkit.data.augmentation import ImageAugmentation, SequenceAugmentation
+from dlkit.data.images import DigitsDataModule
+from dlkit.data.sequences import MNIST1DDataModule
 
 
 def _same_images(n: int = 64) -> torch.Tensor:
@@ -105,7 +106,7 @@ def test_augmentation_must_fit_the_data():
 
 
 def test_bad_settings_reach_the_user_through_hydra(compose_train):
-    from dlkit.training import train
+    from dlkit.training.run import train
 
     cfg = compose_train("augmentation=image", "data.augmentation.horizontal_flip=2")
     with pytest.raises(Exception, match=r"horizontal_flip must lie in \[0, 1\], got 2"):

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from dlkit.data import MNIST1DDataModule, SklearnTableDataModule
-from dlkit.training import train
+from dlkit.data.sequences import MNIST1DDataModule
+from dlkit.data.tables import SklearnTableDataModule
+from dlkit.training.run import train
 
 
 def _summary(cfg) -> dict:

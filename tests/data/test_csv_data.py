@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import torch
 
-from dlkit.data import CSVDataModule
+from dlkit.data.csv_table import CSVDataModule
 from dlkit.data.splits import split_indices
-from dlkit.training import train
+from dlkit.training.run import train
 
 
 def _table(n: int = 300, seed: int = 0) -> pd.DataFrame:

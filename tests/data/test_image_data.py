@@ -12,8 +12,8 @@ import torch
 import torchvision
 from PIL import Image
 
-from dlkit.data import ImageFolderDataModule, TorchvisionDataModule
-from dlkit.training import train
+from dlkit.data.images import ImageFolderDataModule, TorchvisionDataModule
+from dlkit.training.run import train
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

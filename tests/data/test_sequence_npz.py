@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from dlkit.data import SequenceNpzDataModule
-from dlkit.training import train
+from dlkit.data.sequences import SequenceNpzDataModule
+from dlkit.training.run import train
 
 
 def _sequences(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,8 @@ training already beat chance and a regression's R² rises above zero.
 
 import torch
 
-from dlkit.data.base import BaseDataModule, LoadedData
+from dlkit.data.base import BaseDataModule
+from dlkit.data.samples import LoadedData
 
 SHAPES = {"image": (1, 8, 8), "sequence": (16, 1), "table": (6,)}
 

@@ -7,8 +7,9 @@ import pytest
 import torch
 from torch import nn
 
-from dlkit.models.nets import CNN, MLP
-from dlkit.models.nets.layers import init_weights
+from dlkit.models.nets.cnn import CNN
+from dlkit.models.nets.init import init_weights
+from dlkit.models.nets.mlp import MLP
 
 
 def _linear_std(scheme: str, activation: str, fan_in: int = 400, fan_out: int = 300) -> float:

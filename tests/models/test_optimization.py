@@ -11,7 +11,7 @@ import torch
 from omegaconf import OmegaConf
 
 from dlkit.models import schedulers
-from dlkit.training import train
+from dlkit.training.run import train
 from tests.conftest import CONFIG_DIR
 from tests.models.probes import GradientNormProbe
 from tests.models.synthetic import synthetic_data

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 from hydra.core.hydra_config import HydraConfig
-from hydra.utils import get_class
 
-from dlkit.models.compatibility import check_compatible
-from dlkit.training import train
+from dlkit.config.compatibility import check_compatible
+from dlkit.training.run import train
 from tests.conftest import CONFIG_DIR
 
 RECIPES = {
@@ -34,7 +33,7 @@ def test_recipe_picks_its_data_and_model(compose_train, recipe):
     cfg = compose_train(f"experiment={recipe}")
     choices = HydraConfig.get().runtime.choices
     assert (choices["data"], choices["model"]) == RECIPES[recipe]
-    check_compatible(cfg.model.net._target_, get_class(cfg.data._target_).modality, recipe)
+    check_compatible(cfg)
 
 
 @pytest.mark.slow

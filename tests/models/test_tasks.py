@@ -9,8 +9,10 @@ import torch
 import torch.nn.functional as F
 from sklearn.metrics import f1_score
 
-from dlkit.models import ClassificationModule, RegressionModule, build_module
-from dlkit.training import train
+from dlkit.models.classification import ClassificationModule
+from dlkit.models.factory import build_module
+from dlkit.models.regression import RegressionModule
+from dlkit.training.run import train
 from tests.models.synthetic import synthetic_data
 
 # what these tests do not look at, left out to keep them fast

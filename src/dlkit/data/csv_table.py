@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from dlkit.data.base import LoadedData
-from dlkit.data.errors import DataError
+from dlkit.data.samples import LoadedData
 from dlkit.data.table_encoder import TableEncoder, is_numeric
 from dlkit.data.tables import TableDataModule, read_csv
+from dlkit.errors import DataError
 
 
 class CSVDataModule(TableDataModule):

@@ -12,7 +12,7 @@ from PIL import Image
 from torchvision.datasets.folder import IMG_EXTENSIONS
 from torchvision.transforms.v2 import functional as F
 
-from dlkit.data.errors import DataError
+from dlkit.errors import DataError
 
 MODES = {1: "L", 3: "RGB"}  # Pillow's names for grayscale and RGB
 

@@ -11,12 +11,17 @@ from typing import Any
 import numpy as np
 import torch
 
-from dlkit.data.base import BaseDataModule, LoadedData
-from dlkit.data.errors import DataError
+from dlkit.data.base import BaseDataModule
 from dlkit.data.image_files import list_images, read_images
+from dlkit.data.samples import LoadedData
+from dlkit.errors import DataError
 
 
 class ImageDataModule(BaseDataModule):
+    """Images [C, H, W], uint8 or floats in [0, 1], standardized per channel; any `BaseDataModule`
+    argument. Subclass it with a `load` that returns LoadedData(x=[N, C, H, W], y=[N]); new
+    inputs for `make predict` may be image files or folders, resized to the training size."""
+
     modality = "image"
     feature_axis = 0  # channels
 

@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Iterator
 
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, TensorDataset
 
 
 class ShardedBatchSampler:
@@ -107,3 +107,31 @@ class ResumableDataLoader(DataLoader):
 
     def load_state_dict(self, state_dict: dict) -> None:
         pass
+
+
+def batch_loader(
+    dataset: TensorDataset, batch_size: int, *, shuffle: bool, seed: int, trainer, **loader_kwargs
+) -> ResumableDataLoader:
+    """The loader of one split: whole batches per index lookup, this rank's share of them.
+
+    `trainer` (None outside a Trainer) gives the rank, the world size and, for training, how
+    many batches of the epoch a resumed run has trained already. `loader_kwargs` go to the
+    DataLoader (num_workers, pin_memory, persistent_workers).
+    """
+    rank, world_size = (trainer.global_rank, trainer.world_size) if trainer else (0, 1)
+    per_rank = -(-len(dataset) // world_size)
+    sampler = ShardedBatchSampler(
+        len(dataset),
+        batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        rank=rank,
+        world_size=world_size,
+        # a last training batch of one sample would break batch norm: leave it out
+        drop_last=shuffle and per_rank % batch_size == 1,
+    )
+    if shuffle and trainer:  # training: a resumed run continues mid-epoch where it stopped
+        progress = trainer.fit_loop.epoch_loop.batch_progress
+        sampler.batches_done = lambda: progress.current.ready
+    # batch_size=None: each sampler item is a whole batch of indices, fetched in one lookup
+    return ResumableDataLoader(dataset, sampler=sampler, batch_size=None, **loader_kwargs)

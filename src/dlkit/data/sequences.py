@@ -11,11 +11,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from dlkit.data.base import BaseDataModule, LoadedData
-from dlkit.data.errors import DataError
+from dlkit.data.base import BaseDataModule
+from dlkit.data.samples import LoadedData
+from dlkit.errors import DataError
 
 
 class SequenceDataModule(BaseDataModule):
+    """Sequences [T, F] (T steps of F features), standardized per feature; any `BaseDataModule`
+    argument. Subclass it with a `load` that returns LoadedData(x=[N, T, F], y=[N]); see
+    `as_sequences` for [N, T] arrays of one feature."""
+
     modality = "sequence"
     feature_axis = -1  # features
 

@@ -1,30 +1,29 @@
 """Seeded train/val/test splits and cross-validation folds, by scikit-learn.
 
 The test split is drawn once from the whole data set (or is the one the data set ships with) and
-never changes with the fold: folds only re-divide the train+val part.
+never changes with the fold: folds only re-divide the train+val part. Classification splits are
+stratified, so every part keeps the class proportions.
 """
 
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+
+from dlkit.config.checks import SHARE, fold_problem, require
+from dlkit.errors import ConfigError, DataError
 
 
 def check_split_settings(
     val_fraction: float, test_fraction: float, num_folds: int, fold: int, has_test: bool
 ) -> None:
     """Stop before any work on settings that cannot give a split."""
-    if num_folds < 1:
-        raise ValueError(f"num_folds must be 1 (a plain split) or more, got {num_folds}")
-    if not 0 <= fold < num_folds:
-        raise ValueError(
-            f"fold {fold} is out of range for {num_folds} fold(s): choose 0..{num_folds - 1}"
-        )
-    if num_folds == 1 and not 0 < val_fraction < 1:
-        raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction}")
+    if problem := fold_problem(num_folds, fold, "num_folds", "fold"):
+        raise ConfigError(problem)
+    if num_folds == 1:
+        require("val_fraction", val_fraction, SHARE)
     if not has_test:
-        if not 0 < test_fraction < 1:
-            raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction}")
+        require("test_fraction", test_fraction, SHARE)
         if num_folds == 1 and val_fraction + test_fraction >= 1:
-            raise ValueError(
+            raise ConfigError(
                 f"val_fraction + test_fraction = {val_fraction + test_fraction:g} leaves no "
                 "training data: make their sum less than 1"
             )
@@ -47,6 +46,23 @@ def split_indices(
     share of the shipped training data held out for validation.
     """
     check_split_settings(val_fraction, test_fraction, num_folds, fold, has_test)
+    try:
+        return _split(
+            labels, val_fraction, test_fraction, seed, stratify, num_folds, fold, has_test
+        )
+    except ValueError as error:  # scikit-learn's: a class too small to stratify
+        message = str(error)
+        if not stratify or ("least populated" not in message and "n_splits" not in message):
+            raise
+        counts = np.bincount(labels)
+        raise DataError(
+            f"a stratified split needs at least 2 samples of every class in each part, but "
+            f"the smallest class has {int(counts[counts > 0].min())}: add samples, merge or "
+            f"drop rare classes, or use fewer folds ({error})"
+        ) from error
+
+
+def _split(labels, val_fraction, test_fraction, seed, stratify, num_folds, fold, has_test):
     everything = np.arange(len(labels))
     if has_test:
         train_val, test = everything, None

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from dlkit.data.errors import DataError
+from dlkit.errors import DataError
 
 MISSING = "<missing>"
 

@@ -11,11 +11,16 @@ import numpy as np
 import pandas as pd
 import torch
 
-from dlkit.data.base import BaseDataModule, LoadedData
-from dlkit.data.errors import DataError
+from dlkit.data.base import BaseDataModule
+from dlkit.data.samples import LoadedData
+from dlkit.errors import DataError
 
 
 class TableDataModule(BaseDataModule):
+    """Tables [F] of float features, standardized per feature; any `BaseDataModule` argument.
+    Subclass it with a `load` that returns LoadedData(x=[N, F], y=[N]) and set `feature_names`
+    there, so that `make predict` reads new rows from a CSV by column name."""
+
     modality = "table"
     feature_axis = -1
 

@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
+from dlkit.config.checks import PROBABILITY, require
 from dlkit.models.task import TaskModule
 
 
@@ -19,10 +20,8 @@ class ClassificationModule(TaskModule):
     def __init__(self, *args, num_classes: int, label_smoothing: float = 0.0, **kwargs) -> None:
         if num_classes < 2:
             raise ValueError(f"classification needs at least 2 classes, got {num_classes}")
-        if not 0 <= label_smoothing < 1:
-            raise ValueError(f"label_smoothing must lie in [0, 1), got {label_smoothing}")
         self.num_classes = num_classes
-        self.label_smoothing = label_smoothing
+        self.label_smoothing = require("label_smoothing", label_smoothing, PROBABILITY)
         super().__init__(*args, **kwargs)
 
     def make_metrics(self) -> MetricCollection:

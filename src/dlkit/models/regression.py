@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torchmetrics import MeanAbsoluteError, MeanSquaredError, MetricCollection, R2Score
 
+from dlkit.config.checks import check_choice
 from dlkit.models.task import TaskModule
 
 LOSSES = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.huber_loss}
@@ -22,10 +23,8 @@ class RegressionModule(TaskModule):
         target_std: float = 1.0,
         **kwargs,
     ) -> None:
-        if loss not in LOSSES:
-            raise ValueError(f"unknown regression loss {loss!r}: choose one of {sorted(LOSSES)}")
         super().__init__(*args, **kwargs)
-        self.loss_fn = LOSSES[loss]
+        self.loss_fn = LOSSES[check_choice("regression loss", loss, LOSSES)]
         self.register_buffer("target_mean", torch.tensor(float(target_mean)))
         self.register_buffer("target_std", torch.tensor(float(target_std)))
 

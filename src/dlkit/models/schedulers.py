@@ -9,6 +9,8 @@ The schedule's peak is always the optimizer's `lr`, so `optimizer.lr=…` is the
 from torch.optim import Optimizer
 from torch.optim import lr_scheduler as schedules
 
+from dlkit.config.resolvers import metric_mode
+
 
 def _peak_lrs(optimizer: Optimizer) -> list[float]:
     return [group["lr"] for group in optimizer.param_groups]
@@ -98,8 +100,6 @@ def plateau(
     patience: int = 3,
 ) -> dict:
     """Reduce the learning rate when `monitor` stops improving (checked after each validation)."""
-    from dlkit.utils.resolvers import metric_mode
-
     scheduler = schedules.ReduceLROnPlateau(
         optimizer, mode=metric_mode(monitor), factor=factor, patience=patience
     )

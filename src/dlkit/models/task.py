@@ -11,12 +11,30 @@ import torch
 from torch import nn
 from torchmetrics import CatMetric, MeanMetric, MetricCollection
 
-from dlkit.utils.checkpoints import check_fits
+from dlkit.models.checkpoint_mismatch import check_fits
 
 SPLITS = ("train", "val", "test")
 
 
 class TaskModule(L.LightningModule):
+    """A net trained for one kind of target: subclass it for a new task (see classification.py).
+
+    Args:
+        net: any `nn.Module` from inputs [B, *input_shape] to outputs [B, num_outputs].
+        optimizer: a partial optimizer (`configs/optimizer/`), called with the parameters.
+        scheduler: a partial schedule (`dlkit.models.schedulers`), called with the optimizer and
+            the run's total steps; None keeps the learning rate constant.
+        compile: `torch.compile` the net in place (parameter names, and checkpoints, unchanged).
+
+    A subclass gives `make_metrics` (torchmetrics, computed per epoch and split), `compute_loss`
+    (on the net's raw outputs) and `predict_from_outputs` (what metrics and users see):
+
+        class WeightedClassification(ClassificationModule):
+            def compute_loss(self, outputs, targets):
+                weights = torch.tensor([1.0, 5.0], device=outputs.device)  # the rare class 5x
+                return F.cross_entropy(outputs, targets, weight=weights)
+    """
+
     def __init__(
         self,
         net: nn.Module,

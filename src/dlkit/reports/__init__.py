@@ -1,1 +1,1 @@
-"""Held-out evaluation reports: per-class tables, curves and plots, and the console tables."""
+"""What a run reports: held-out scores, the pictures of a run, fold aggregates and console tables."""

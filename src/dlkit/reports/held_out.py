@@ -16,17 +16,18 @@ import matplotlib.pyplot as plt
 import numpy as np
 from sklearn import metrics
 
-from dlkit.callbacks.plots import plot_confusion_matrix
+from dlkit.reports.confusion_matrix import normalized_by_true_class, plot_confusion_matrix
+from dlkit.runs.folder import RunFolder
 
 
 def classification_report(
-    probabilities: np.ndarray, targets: np.ndarray, class_names: Sequence[str], output_dir: Path
+    probabilities: np.ndarray, targets: np.ndarray, class_names: Sequence[str], folder: RunFolder
 ) -> dict:
     """Writes confusion_matrix.png (and roc_pr_curves.png for two classes); returns the scores."""
     labels = np.arange(len(class_names))
     predicted = probabilities.argmax(axis=1)
     matrix = metrics.confusion_matrix(targets, predicted, labels=labels)
-    normalized = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    normalized = normalized_by_true_class(matrix)
     precision, recall, f1, support = metrics.precision_recall_fscore_support(
         targets, predicted, labels=labels, zero_division=0
     )
@@ -46,23 +47,24 @@ def classification_report(
             "normalized": np.round(normalized, 4).tolist(),
         },
     }
-    output_dir.mkdir(parents=True, exist_ok=True)
-    plot_confusion_matrix(matrix, class_names, output_dir / "confusion_matrix.png")
+    folder.root.mkdir(parents=True, exist_ok=True)
+    plot_confusion_matrix(matrix, class_names, folder.picture(folder.confusion_matrix_png))
     if len(class_names) == 2 and len(np.unique(targets)) == 2:
         scores = probabilities[:, 1]  # the second class is the positive one
         report["roc_auc"] = float(metrics.roc_auc_score(targets, scores))
         report["average_precision"] = float(metrics.average_precision_score(targets, scores))
-        plot_roc_pr(targets, scores, str(class_names[1]), output_dir / "roc_pr_curves.png")
+        path = folder.picture(folder.roc_pr_curves_png)
+        plot_roc_pr(targets, scores, str(class_names[1]), path)
     return report
 
 
-def regression_report(predictions: np.ndarray, targets: np.ndarray, output_dir: Path) -> dict:
+def regression_report(predictions: np.ndarray, targets: np.ndarray, folder: RunFolder) -> dict:
     """Writes predicted_vs_true.png and residuals.png; returns the residuals' summary."""
     predictions, targets = predictions.reshape(-1), targets.reshape(-1).astype(float)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    folder.root.mkdir(parents=True, exist_ok=True)
     for kind, title, name in (
-        ("actual_vs_predicted", "test split: predicted vs true", "predicted_vs_true.png"),
-        ("residual_vs_predicted", "test split: residuals (true - predicted)", "residuals.png"),
+        ("actual_vs_predicted", "test split: predicted vs true", folder.predicted_vs_true_png),
+        ("residual_vs_predicted", "test split: residuals (true - predicted)", folder.residuals_png),
     ):
         fig, ax = plt.subplots(figsize=(5, 4.5))
         metrics.PredictionErrorDisplay.from_predictions(
@@ -70,7 +72,7 @@ def regression_report(predictions: np.ndarray, targets: np.ndarray, output_dir: 
         )
         ax.set_title(title)
         fig.tight_layout()
-        fig.savefig(output_dir / name, dpi=110)
+        fig.savefig(folder.picture(name), dpi=110)
         plt.close(fig)
     residuals = targets - predictions
     return {"residual_mean": float(residuals.mean()), "residual_std": float(residuals.std())}

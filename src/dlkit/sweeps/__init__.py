@@ -1,4 +1,4 @@
-"""Sweeps: the Optuna trial a job runs, pruning, and the summary written at the multirun root.
+"""Sweeps: the Optuna trial a job runs, the sweep summary and the fold aggregate at the multirun root.
 
 The sweepers themselves are Hydra plugins (`src/hydra_plugins/dlkit_sweepers/`).
 """

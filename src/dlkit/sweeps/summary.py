@@ -4,7 +4,6 @@ A Hydra callback (`hydra.callbacks.sweep_summary`), so it works with every sweep
 it reads what each job left in its own folder (`.hydra/` and `summary.json`) once the sweep ends.
 """
 
-import json
 import logging
 import math
 from pathlib import Path
@@ -13,19 +12,19 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from dlkit.config.resolvers import metric_mode
+from dlkit.runs.folder import SweepFolder
+
 log = logging.getLogger(__name__)
 
-CSV_FILE, PLOT_FILE = "sweep_summary.csv", "sweep_summary.png"
 
-
-def collect_jobs(sweep_dir: str | Path) -> list[dict[str, Any]]:
+def collect_jobs(sweep: SweepFolder) -> list[dict[str, Any]]:
     """One row per job folder: job, trial, overrides, metric, value, status, duration, folder."""
     rows = []
-    for hydra_dir in Path(sweep_dir).glob("*/.hydra"):
-        job_dir = hydra_dir.parent
-        hydra_cfg = OmegaConf.load(hydra_dir / "hydra.yaml").hydra
+    for folder in sweep.jobs():
+        hydra_cfg = OmegaConf.load(folder.hydra_settings).hydra
         overrides = list(hydra_cfg.overrides.task)
-        summary = _read_json(job_dir / "summary.json")
+        summary = folder.read_summary()
         metric = summary.get("optimized_metric") or {}
         status = summary.get("status", "failed")
         rows.append(
@@ -39,7 +38,7 @@ def collect_jobs(sweep_dir: str | Path) -> list[dict[str, Any]]:
                 "status": "failed" if status == "running" else status,
                 "duration_s": summary.get("duration_s"),
                 "error": summary.get("error"),
-                "folder": str(job_dir),
+                "folder": str(folder.root),
                 **dict(o.split("=", 1) for o in overrides if "=" in o),
             }
         )
@@ -47,8 +46,6 @@ def collect_jobs(sweep_dir: str | Path) -> list[dict[str, Any]]:
 
 
 def best_job(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
-    from dlkit.utils.resolvers import metric_mode
-
     scored = [r for r in rows if r["status"] == "completed" and _finite(r["value"])]
     if not scored:
         return None
@@ -62,8 +59,6 @@ def plot_sweep(rows: list[dict[str, Any]], path: str | Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from dlkit.utils.resolvers import metric_mode
 
     scored = [r for r in rows if r["status"] == "completed" and _finite(r["value"])]
     metric = next((r["metric"] for r in rows if r["metric"]), "optimized metric")
@@ -94,17 +89,17 @@ def write_sweep_summary(sweep_dir: str | Path) -> dict[str, Any] | None:
     """Writes the CSV and the plot; returns the best job's row (None when no job completed)."""
     import pandas as pd
 
-    sweep_dir = Path(sweep_dir)
-    rows = collect_jobs(sweep_dir)
+    sweep = SweepFolder(sweep_dir)
+    rows = collect_jobs(sweep)
     if not rows:
-        log.warning("no job folders under %s: no sweep summary", sweep_dir)
+        log.warning("no job folders under %s: no sweep summary", sweep.root)
         return None
-    pd.DataFrame(rows).to_csv(sweep_dir / CSV_FILE, index=False)
-    plot_sweep(rows, sweep_dir / PLOT_FILE)
+    pd.DataFrame(rows).to_csv(sweep.summary_csv, index=False)
+    plot_sweep(rows, sweep.summary_png)
     counts = {s: sum(r["status"] == s for r in rows) for s in ("completed", "pruned", "failed")}
     log.info(
         "sweep summary: %s (%s)",
-        sweep_dir / CSV_FILE,
+        sweep.summary_csv,
         ", ".join(f"{n} {s}" for s, n in counts.items() if n),
     )
     best = best_job(rows)
@@ -125,13 +120,6 @@ def write_sweep_summary(sweep_dir: str | Path) -> dict[str, Any] | None:
 class SweepSummary(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         write_sweep_summary(config.hydra.sweep.dir)
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
 
 
 def _finite(value: Any) -> bool:

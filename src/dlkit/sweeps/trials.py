@@ -50,8 +50,3 @@ def current_trial():
     # the same private fields)
     trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)
     return optuna.trial.Trial(study, trial_id)
-
-
-def was_pruned(error: BaseException) -> bool:
-    """True when an Optuna sweep stopped this run early (a normal ending, not a failure)."""
-    return type(error).__name__ == "TrialPruned" and type(error).__module__.startswith("optuna")

@@ -6,13 +6,13 @@ Hydra's own re-raises the first failure after each batch, which ends the sweep a
 
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.utils import JobReturn, JobStatus
-from omegaconf import OmegaConf
+
+from dlkit.runs.folder import SweepFolder
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,7 @@ class GridSweeper(BasicSweeper):
         params.extend(arguments)
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         self.overrides = self.split_arguments(parser.parse_overrides(params), self.max_batch_size)
-        sweep_dir = Path(self.config.hydra.sweep.dir)
-        sweep_dir.mkdir(parents=True, exist_ok=True)
-        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        SweepFolder(self.config.hydra.sweep.dir).save_config(self.config)
 
         returns, job_idx, failed = [], 0, 0
         while not self.is_done():

@@ -80,6 +80,7 @@ class OptunaSweeper(Sweeper):
     def sweep(self, arguments: list[str]) -> list[JobReturn]:
         import optuna
 
+        from dlkit.runs.folder import SweepFolder
         from dlkit.sweeps.trials import register_study
 
         space, fixed = self._search_space(arguments)
@@ -105,7 +106,7 @@ class OptunaSweeper(Sweeper):
             previous,
             ", ".join(space),
         )
-        OmegaConf.save(self.config, _sweep_dir(self.config) / "multirun.yaml")
+        SweepFolder(self.config.hydra.sweep.dir).save_config(self.config)
 
         returns: list[JobReturn] = []
         while (remaining := self.n_trials - _finished(study)) > 0:
@@ -146,7 +147,7 @@ class OptunaSweeper(Sweeper):
         return space, fixed
 
     def _direction_from_metric(self) -> str:
-        from dlkit.utils.resolvers import metric_mode
+        from dlkit.config.resolvers import metric_mode
 
         metric = self.config.get("optimized_metric")
         return "minimize" if metric_mode(metric) == "min" else "maximize"
@@ -158,14 +159,6 @@ class OptunaSweeper(Sweeper):
         if cfg.get("seed") is not None:
             cfg["seed"] = int(cfg["seed"]) + offset
         return instantiate(cfg)
-
-
-def _sweep_dir(config: DictConfig):
-    from pathlib import Path
-
-    path = Path(config.hydra.sweep.dir)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _create_sqlite_folder(storage: str | None) -> None:

@@ -7,7 +7,9 @@ choice for images, and a strong one for 1-D signals too. The dimension follows t
 import torch
 from torch import nn
 
-from dlkit.models.nets.layers import check_dropout, init_weights, make_activation
+from dlkit.config.checks import PROBABILITY, require
+from dlkit.models.nets.activations import make_activation
+from dlkit.models.nets.init import init_weights
 
 
 class CNN(nn.Module):
@@ -27,7 +29,7 @@ class CNN(nn.Module):
         init: str = "kaiming_normal",
     ) -> None:
         super().__init__()
-        check_dropout(dropout)
+        require("dropout", dropout, PROBABILITY)
         if len(input_shape) == 3:  # image [C, H, W]
             conv, batch_norm, pool, global_pool = (
                 nn.Conv2d,

@@ -5,7 +5,9 @@ import math
 import torch
 from torch import nn
 
-from dlkit.models.nets.layers import check_dropout, init_weights, make_activation
+from dlkit.config.checks import PROBABILITY, require
+from dlkit.models.nets.activations import make_activation
+from dlkit.models.nets.init import init_weights
 
 
 class MLP(nn.Module):
@@ -24,7 +26,7 @@ class MLP(nn.Module):
         init: str = "kaiming_normal",
     ) -> None:
         super().__init__()
-        check_dropout(dropout)
+        require("dropout", dropout, PROBABILITY)
         layers: list[nn.Module] = [nn.Flatten()]
         width = math.prod(input_shape)
         for hidden in hidden_sizes:

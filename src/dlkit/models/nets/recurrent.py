@@ -8,12 +8,9 @@ long sequences where a plain RNN's vanish. One class: `cell` picks the torch lay
 import torch
 from torch import nn
 
-from dlkit.models.nets.layers import (
-    check_choice,
-    check_dropout,
-    check_sequence_shape,
-    init_weights,
-)
+from dlkit.config.checks import PROBABILITY, check_choice, require
+from dlkit.models.nets.init import init_weights
+from dlkit.models.nets.shapes import check_sequence_shape
 
 CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 POOLINGS = ("last", "mean")
@@ -43,7 +40,7 @@ class RecurrentNet(nn.Module):
         init: str = "default",
     ) -> None:
         super().__init__()
-        check_dropout(dropout)
+        require("dropout", dropout, PROBABILITY)
         check_choice("recurrent cell", cell, CELLS)
         check_choice("pooling", pooling, POOLINGS)
         check_sequence_shape(cell.upper(), input_shape)

@@ -10,7 +10,10 @@ import torch
 from torch import nn
 from torchvision.models import resnet18, resnet34
 
-from dlkit.models.nets.layers import check_dropout, init_weights, make_activation
+from dlkit.config.checks import PROBABILITY, require
+from dlkit.models.nets.activations import make_activation
+from dlkit.models.nets.init import init_weights
+from dlkit.models.nets.shapes import check_image_shape
 
 DEPTHS = {18: resnet18, 34: resnet34}
 
@@ -32,11 +35,10 @@ class ResNet(nn.Module):
         zero_init_residual: bool = True,
     ) -> None:
         super().__init__()
-        check_dropout(dropout)
+        require("dropout", dropout, PROBABILITY)
         if depth not in DEPTHS:
             raise ValueError(f"ResNet depth must be one of {sorted(DEPTHS)}, got {depth}")
-        if len(input_shape) != 3:
-            raise ValueError(f"ResNet takes images [C, H, W], got input shape {tuple(input_shape)}")
+        check_image_shape("ResNet", input_shape)
         norm_layer = nn.BatchNorm2d if norm else _no_norm
         net = DEPTHS[depth](
             weights=None,

@@ -14,13 +14,10 @@ import math
 import torch
 from torch import nn
 
-from dlkit.models.nets.layers import (
-    check_choice,
-    check_dropout,
-    check_sequence_shape,
-    init_weights,
-    make_activation,
-)
+from dlkit.config.checks import PROBABILITY, check_choice, require
+from dlkit.models.nets.activations import make_activation
+from dlkit.models.nets.init import init_weights
+from dlkit.models.nets.shapes import check_sequence_shape
 
 POSITIONS = ("learned", "sinusoidal")
 POOLINGS = ("cls", "mean")
@@ -53,7 +50,7 @@ class Transformer(nn.Module):
         patch_size: int = 1,
     ) -> None:
         super().__init__()
-        check_dropout(dropout)
+        require("dropout", dropout, PROBABILITY)
         check_choice("positions", positions, POSITIONS)
         check_choice("pooling", pooling, POOLINGS)
         check_sequence_shape("Transformer", input_shape)

@@ -1,0 +1,148 @@
+"""The Markdown the benchmark writes (benchmarks/results.md): the machine and its load, a table
+per task, the line on the fast answers; so that a reader can tell what was measured and where.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import lightning
+import sklearn
+import torch
+import torchmetrics
+
+from processes import TRAIN_MODULE
+from tasks import Task
+
+VARIANT_NAMES = {
+    "raw": "raw PyTorch loop, in-memory tensors",
+    "template": "this template (`train()`, default callbacks + logger)",
+    "lightning": "plain Lightning Trainer, its defaults",
+}
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else "none"
+    return (
+        f"{cpu}, {os.cpu_count()} cores (torch threads {torch.get_num_threads()}), GPU: {gpu}; "
+        f"Python {platform.python_version()}, torch {torch.__version__}, "
+        f"lightning {lightning.__version__}, torchmetrics {torchmetrics.__version__}, "
+        f"scikit-learn {sklearn.__version__}"
+    )
+
+
+def load_average() -> str:
+    try:
+        return ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def task_table(task: Task, runs: dict, sklearn_rows, make_rows, samples: int, args) -> str:
+    """One task's section: the variants side by side, then the baselines and `make train`."""
+    epochs = task.epochs
+    steps = runs["raw"][0].steps
+    lines = [
+        f"### {task.name}: {task.note}; {steps // epochs} steps/epoch, {epochs} epochs, "
+        f"device {args.device}",
+        "",
+        "| variant | fit s | per epoch s | ratio to raw (wall) | ratio to raw (CPU) "
+        "| overhead ms/step | samples/s | test acc |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    raw = runs["raw"]
+    for key in ("raw", "template", "lightning"):
+        if key not in runs:
+            continue
+        fit = median([r.fit_s for r in runs[key]])
+        acc = median([r.accuracy for r in runs[key]])
+        # ratios within a round (same load), then their median across rounds
+        ratio = median([r.fit_s / base.fit_s for r, base in zip(runs[key], raw, strict=True)])
+        cpu_ratio = median(
+            [r.fit_cpu_s / base.fit_cpu_s for r, base in zip(runs[key], raw, strict=True)]
+        )
+        overhead = median(
+            [(r.fit_s - base.fit_s) / steps * 1000 for r, base in zip(runs[key], raw, strict=True)]
+        )
+        util = [r.gpu_util for r in runs[key] if r.gpu_util is not None]
+        label = VARIANT_NAMES[key] + (f", GPU util {median(util):.0f}%" if util else "")
+        lines.append(
+            f"| {label} | {fit:.2f} | {fit / epochs:.3f} | {ratio:.2f}x | {cpu_ratio:.2f}x "
+            f"| {overhead:+.2f} | {samples * epochs / fit:,.0f} | {acc:.4f} |"
+        )
+    lines.append(
+        f"\nMedians of {len(raw)} interleaved rounds after {args.warmup} warm-up round(s); "
+        "ratios are taken within each round, then their median. CPU = process CPU time "
+        "(all threads), which the load of other processes disturbs less than wall time."
+    )
+    if "template" in runs:
+        whole = median([r.total_s for r in runs["template"]])
+        lines.append(
+            f"\n`train()` as a whole (fit, then validate and test the best checkpoint, "
+            f"plots, summary): {whole:.2f} s median."
+        )
+    if sklearn_rows:
+        lines += ["", "| scikit-learn baseline | fit s | test acc |", "| --- | ---: | ---: |"]
+        for row in sklearn_rows:
+            lines.append(f"| {row['name']} | {row['fit_s']:.2f} | {row['accuracy']:.4f} |")
+    if make_rows:
+        walls = [w for w, _ in make_rows]
+        accs = [a for _, a in make_rows]
+        command = " ".join(["make train", *task.overrides])
+        lines += [
+            "",
+            f"Whole process `{command}` (its own epochs and early stopping): "
+            f"{median(walls):.1f} s wall median of {len(walls)} "
+            f"({', '.join(f'{w:.1f}' for w in walls)}), test accuracy {median(accs):.4f}.",
+        ]
+    return "\n".join(lines)
+
+
+def answers_line(times: dict[str, list[float]], rounds: int) -> str:
+    """The fast answers' medians in one sentence; empty when none were timed."""
+    if not rounds:
+        return ""
+    return (
+        f"Answers that must come at once (`python -m {TRAIN_MODULE} …`, median of {rounds}): "
+        + ", ".join(f"`{k}` {median(v):.2f} s" for k, v in times.items())
+    )
+
+
+def write_report(args, sections: list[str], quick_line: str, started: float) -> str:
+    report = "\n".join(
+        [
+            "# Benchmark results",
+            "",
+            f"Written by `make bench` ({' '.join(sys.argv[1:]) or 'defaults'}) on "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+            "",
+            f"Machine: {machine()}.",
+            f"Load average at the end (1, 5, 15 min): {load_average()}; compare ratios "
+            "(interleaved in one process) rather than absolute seconds on a shared machine.",
+            "",
+            *[s + "\n" for s in sections],
+            quick_line,
+            "",
+            f"Benchmark wall time: {time.perf_counter() - started:.0f} s.",
+            "",
+        ]
+    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report)
+    return report

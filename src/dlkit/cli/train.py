@@ -1,0 +1,29 @@
+"""`make train [overrides]` and `make sweep …`: train a model, test its best checkpoint.
+
+`make train resume=<run folder>` continues a run that was stopped (`dlkit.runs.resume`).
+"""
+
+import sys
+
+import hydra
+from omegaconf import DictConfig
+
+from dlkit.config import CONFIG_DIR
+from dlkit.errors import BadInput
+from dlkit.runs.startup import check_before_work, end_on_bad_input, prepare_command_line
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
+def main(cfg: DictConfig) -> float | None:
+    check_before_work(cfg)
+    from dlkit.training.run import train  # torch and Lightning, once the config is sound
+
+    try:
+        return train(cfg)
+    except BadInput as error:
+        end_on_bad_input(error)
+
+
+if __name__ == "__main__":
+    sys.argv[1:] = prepare_command_line(sys.argv[1:])
+    main()

@@ -1,0 +1,197 @@
+"""Stop a bad configuration before any work, with one message that names every problem.
+
+Hydra already stops misspelled keys (`trainer.max_epoch=3`: not in struct) and unknown options
+(`model=cnnn`: the list of options). What it cannot know is types and ranges, since the YAML
+files carry no schema: `trainer.max_epochs=abc` would reach the Trainer as a string and
+`optimizer.lr=-1` would train garbage. A typed schema (structured configs) would need a dataclass
+for every option file of every group and still would not check ranges, so the values that decide
+a run are checked here, by one table, before torch is imported.
+
+This module is the one source of those rules: the constructors that must check their arguments
+when used as a library (nets, task modules, data modules) call `require` with the same rule.
+Keys a user adds with `+` are checked against the signature of the class they go to
+(`dlkit.config.arguments`), once the classes can be imported.
+"""
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+from dlkit.errors import ConfigError
+
+Check = Callable[[Any], str | None]  # the problem with a value, or None when it is fine
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return (is_int(value) or isinstance(value, float)) and math.isfinite(value)
+
+
+def integer(minimum: int) -> Check:
+    def check(value: Any) -> str | None:
+        if not is_int(value):
+            return f"must be a whole number, got {value!r}"
+        if value < minimum:
+            return f"must be at least {minimum}, got {value}"
+        return None
+
+    return check
+
+
+def number(low: float, high: float = math.inf, *, low_open: bool, high_open: bool = True) -> Check:
+    """A finite number in the interval given (open or closed at each end)."""
+    interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+
+    def check(value: Any) -> str | None:
+        if not _is_number(value):
+            return f"must be a number, got {value!r}"
+        too_low = value <= low if low_open else value < low
+        too_high = value >= high if high_open else value > high
+        if too_low or too_high:
+            if high == math.inf:
+                return (
+                    f"must be {'greater than' if low_open else 'at least'} {low:g}, got {value:g}"
+                )
+            return f"must lie in {interval}, got {value:g}"
+        return None
+
+    return check
+
+
+def optional(check: Check) -> Check:
+    return lambda value: None if value is None else check(value)
+
+
+def fraction_of_batches(value: Any) -> str | None:
+    """Lightning's limit_*_batches: a fraction in [0, 1] or a whole number of batches."""
+    if is_int(value):
+        return None if value >= 0 else f"must be at least 0, got {value}"
+    return number(0, 1, low_open=False, high_open=False)(value)
+
+
+# Rules that the table below and the constructors share.
+PROBABILITY = number(0, 1, low_open=False)  # dropout, label smoothing: [0, 1)
+SHARE = number(0, 1, low_open=True)  # a share of the data set: (0, 1)
+BATCH_SIZE = integer(1)
+
+
+def require(name: str, value: Any, check: Check) -> Any:
+    """`value` when `check` passes it; else a ConfigError naming `name` (for library calls)."""
+    if problem := check(value):
+        raise ConfigError(f"{name} {problem}")
+    return value
+
+
+def check_choice(what: str, value: str, choices) -> str:
+    """`value` when it is one of `choices`; else a ConfigError listing the ones there are."""
+    if value not in choices:
+        listed = sorted(choices) if isinstance(choices, dict) else list(choices)
+        raise ConfigError(f"unknown {what} {value!r}: choose one of {listed}")
+    return value
+
+
+def fold_problem(num_folds: Any, fold: Any, folds_key: str, fold_key: str) -> str | None:
+    """The one rule for folds: at least one fold, and the chosen fold is one of them."""
+    if not is_int(num_folds) or num_folds < 1:
+        return f"{folds_key} must be 1 (a plain split) or more, got {num_folds!r}"
+    if fold is not None and (not is_int(fold) or not 0 <= fold < num_folds):
+        return (
+            f"{fold_key}={fold!r} is out of range for {folds_key}={num_folds}: "
+            f"choose 0..{num_folds - 1}, or more folds"
+        )
+    return None
+
+
+def cv_problems(cv: Any, ckpt_path: str | None = None) -> list[str]:
+    """`cv.folds`/`cv.fold`: a fold needs folds to choose from; resuming needs one fold."""
+    if not isinstance(cv, (dict, DictConfig)) or "folds" not in cv:
+        return []
+    folds, fold = cv.get("folds"), cv.get("fold")
+    if fold is not None and folds == 1:
+        return [
+            f"cv.fold={fold} needs folds to choose from: add cv.folds=<k> (k >= 2), "
+            "e.g. `make sweep cv.folds=5 cv.fold=0,1,2,3,4`"
+        ]
+    if problem := fold_problem(folds, fold, "cv.folds", "cv.fold"):
+        return [problem]
+    if fold is None and folds > 1 and ckpt_path:
+        return [
+            f"ckpt_path resumes one model, but cv.folds={folds} trains {folds}: resume the "
+            f"fold it belongs to alone, e.g. `make train cv.folds={folds} cv.fold=<k> "
+            "ckpt_path=<run>/fold_<k>/checkpoints/last.ckpt`"
+        ]
+    return []
+
+
+# key -> check; a key absent from the config (another model, no early stopping) is skipped.
+RULES: dict[str, Check] = {
+    "seed": integer(0),
+    "trainer.max_epochs": integer(-1),
+    "trainer.min_epochs": optional(integer(0)),
+    "trainer.max_steps": integer(-1),
+    "trainer.check_val_every_n_epoch": optional(integer(1)),
+    "trainer.log_every_n_steps": integer(1),
+    "trainer.accumulate_grad_batches": integer(1),
+    "trainer.gradient_clip_val": optional(number(0, low_open=False)),
+    "trainer.limit_train_batches": optional(fraction_of_batches),
+    "trainer.limit_val_batches": optional(fraction_of_batches),
+    "trainer.limit_test_batches": optional(fraction_of_batches),
+    "optimizer.lr": number(0, low_open=True),
+    "optimizer.weight_decay": number(0, low_open=False),
+    "optimizer.momentum": number(0, 1, low_open=False),
+    "model.net.dropout": PROBABILITY,
+    "model.label_smoothing": PROBABILITY,
+    "data.batch_size": BATCH_SIZE,
+    "data.val_fraction": SHARE,
+    "data.test_fraction": SHARE,
+    "data.num_workers": integer(0),
+    "callbacks.early_stopping.patience": integer(0),
+}
+
+HINTS = {
+    "optimizer.lr": "a typical learning rate is 1e-3 (Adam) or 0.05 (SGD)",
+    "model.net.dropout": "dropout is the probability of zeroing a unit: 0 turns it off",
+    "trainer.max_epochs": "e.g. trainer.max_epochs=20",
+}
+
+
+def check_config(cfg: DictConfig) -> None:
+    """Raise one ConfigError listing every problem of the composed config."""
+    problems = []
+    for key, check in RULES.items():
+        try:
+            value = OmegaConf.select(cfg, key, default=_ABSENT, throw_on_missing=True)
+        except Exception as error:  # an interpolation that does not resolve, a missing value
+            problems.append(f"{key}: {error}".splitlines()[0])
+            continue
+        if value is _ABSENT or isinstance(value, (DictConfig, ListConfig)):
+            continue
+        if problem := check(value):
+            hint = f" ({HINTS[key]})" if key in HINTS else ""
+            problems.append(f"{key} {problem}{hint}")
+    problems += cv_problems(cfg.get("cv"))
+    data = cfg.get("data")
+    if isinstance(data, DictConfig) and {"num_folds", "fold"} <= set(data):
+        problem = fold_problem(data.num_folds, data.fold, "data.num_folds", "data.fold")
+        problems += [problem] if problem else []
+    problems += [
+        f"{key} has no value: give it one (make train {key}=…)"
+        for key in sorted(OmegaConf.missing_keys(cfg))
+    ]
+    if problems:
+        raise ConfigError(message(problems))
+
+
+def message(problems: list[str]) -> str:
+    """One problem on one line; several as a list."""
+    if len(problems) == 1:
+        return f"invalid configuration: {problems[0]}"
+    return "invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems)
+
+
+_ABSENT = object()

@@ -1,0 +1,60 @@
+"""Which nets fit which data: each net class declares the data modalities it takes.
+
+Checked before anything is built, so `data=wine model=gru` stops at once with the list of
+models that do fit, instead of failing deep inside a forward pass.
+"""
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import get_class
+from omegaconf import DictConfig, OmegaConf
+
+from dlkit.config import CONFIG_DIR
+from dlkit.errors import ConfigError
+
+MODEL_CONFIGS = CONFIG_DIR / "model"
+
+
+def check_compatible(cfg: DictConfig) -> None:
+    """Stop when the net of `cfg.model` does not take the data of `cfg.data`."""
+    net_class = get_class(cfg.model.net._target_)
+    modality = get_class(cfg.data._target_).modality
+    accepted = getattr(net_class, "modalities", None)
+    if accepted is None or modality in accepted:
+        return
+    raise ConfigError(
+        f"{net_class.__name__} takes {' or '.join(accepted)} data, but data={_choice('data')} is "
+        f"{modality} data. Models that fit {modality} data: {', '.join(_models_for(modality))}."
+    )
+
+
+def _models_for(modality: str) -> list[str]:
+    """Names of the `model=` options whose net takes `modality`."""
+    options = {path.stem: OmegaConf.load(path) for path in sorted(MODEL_CONFIGS.glob("*.yaml"))}
+    shared = {parent for option in options.values() for parent in _parents(option)}
+    fitting = []
+    for name in options:
+        target = _net_target(name, options)
+        if name not in shared and modality in getattr(get_class(target), "modalities", ()):
+            fitting.append(name)
+    return fitting
+
+
+def _net_target(name: str, options: dict[str, DictConfig]) -> str | None:
+    """The net class a model option names, itself or through the options it builds on."""
+    target = OmegaConf.select(options[name], "net._target_")
+    for parent in _parents(options[name]):
+        target = target or _net_target(parent, options)
+    return target
+
+
+def _parents(option: DictConfig) -> list[str]:
+    """The options an option builds on (`base`, `recurrent`): shared parts, not models."""
+    return [p for p in option.get("defaults", []) if isinstance(p, str) and p != "_self_"]
+
+
+def _choice(group: str) -> str:
+    """The option chosen for a config group (`digits` for data=digits), for messages."""
+    try:
+        return HydraConfig.get().runtime.choices[group]
+    except ValueError:  # no Hydra app around (a plain function call)
+        return "?"

@@ -1,0 +1,88 @@
+"""The half of a data module that serves a trained model: new inputs read and preprocessed as in
+training, and the fitted preprocessing saved in every checkpoint.
+
+`make predict` and `make export` use it with no training data at hand: Lightning stores
+`state_dict()` in each checkpoint (plain lists, floats and strings, so `torch.load(...,
+weights_only=True)` reads it), `load_state_dict` restores it, and `load_inputs(path)` turns a file
+of new samples into the tensor the model takes.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from dlkit.errors import DataError
+
+
+class NewInputs:
+    """Mixed into `BaseDataModule`; its subclasses add formats (`read_inputs`) and the state of
+    what they fit themselves (`extra_state`, `load_extra_state`)."""
+
+    def read_inputs(self, path: Path) -> Any:
+        """New inputs from a file, as `load` gives `x` (before `encode`): `.npz` (key `x`),
+        `.npy` or `.pt`. Subclasses add their own formats (image folders, CSV files)."""
+        if not path.exists():
+            raise DataError(f"input file not found: {path}")
+        if path.suffix == ".npz":
+            with np.load(path) as arrays:
+                if "x" not in arrays:
+                    raise DataError(f"{path} has no array 'x' (it has {sorted(arrays)})")
+                return torch.from_numpy(arrays["x"])
+        if path.suffix == ".npy":
+            return torch.from_numpy(np.load(path))
+        if path.suffix == ".pt":
+            return torch.load(path, weights_only=True)
+        raise DataError(
+            f"cannot read inputs from {path}: {type(self).__name__} reads .npz (array 'x'), "
+            ".npy or .pt files"
+        )
+
+    def extra_state(self) -> dict:
+        """What a subclass fitted in training and needs for new inputs (plain types only)."""
+        return {}
+
+    def load_extra_state(self, state: dict) -> None:
+        pass
+
+    def load_inputs(self, path: str | Path) -> torch.Tensor:
+        """New inputs from `path` as the model takes them: read like the training data, encoded
+        and standardized with what was fitted in training (after `setup` or `load_state_dict`).
+
+        The result is ready for `model(x)`; it does not pass through `on_after_batch_transfer`.
+        """
+        if self._input_shape is None:
+            raise DataError(
+                f"{type(self).__name__} has no fitted preprocessing yet: call setup() or "
+                "load_state_dict(checkpoint[...]) with the training run's state first"
+            )
+        x = self.encode(self.read_inputs(Path(path).expanduser()), None)
+        if not isinstance(x, torch.Tensor):
+            x = torch.as_tensor(np.asarray(x))
+        if self.modality == "sequence" and x.ndim == len(self._input_shape):
+            x = x.unsqueeze(-1)  # [N, T] -> [N, T, 1]: one feature per step
+        if tuple(x.shape[1:]) != self._input_shape:
+            raise DataError(
+                f"inputs in {path} have shape {tuple(x.shape[1:])} per sample, but the model "
+                f"was trained on {self._input_shape}"
+            )
+        return self.transform_batch(x.cpu(), augment=False).float()
+
+    def state_dict(self) -> dict:
+        """What training fitted, in plain Python types (checkpoints stay `weights_only`-loadable)."""
+        return {
+            "task": self.task,
+            "input_shape": list(self._input_shape) if self._input_shape else None,
+            "class_names": list(self.class_names) if self.class_names else None,
+            "mean": self.mean.cpu().tolist() if self.mean is not None else None,
+            "std": self.std.cpu().tolist() if self.std is not None else None,
+            **self.extra_state(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self._input_shape = tuple(state["input_shape"]) if state.get("input_shape") else None
+        self.class_names = state.get("class_names")
+        self.mean = torch.tensor(state["mean"]) if state.get("mean") is not None else None
+        self.std = torch.tensor(state["std"]) if state.get("std") is not None else None
+        self.load_extra_state(state)

@@ -1,0 +1,63 @@
+"""Experiment loggers: the run's pictures sent to them, and each logger closed with its run.
+
+Lightning's loggers write metrics and hyperparameters themselves; what they leave out is
+(1) the pictures the run folder holds (learning curves, confusion matrix), sent here to each
+logger that shows images, and (2) ending a W&B run: WandbLogger.finalize does not, so the next
+job of a sweep in the same process would be logged into the same run.
+"""
+
+import logging
+
+from omegaconf import DictConfig, OmegaConf
+
+from dlkit.runs.folder import RunFolder
+from dlkit.runs.secrets import masked
+
+log = logging.getLogger(__name__)
+
+
+def log_hyperparameters(loggers: list, cfg: DictConfig) -> None:
+    """The config as loggers record it: resolved, secrets masked, paths left out."""
+    container = OmegaConf.to_container(masked(cfg), resolve=True)
+    container.pop("paths", None)
+    for logger in loggers:
+        logger.log_hyperparams(container)
+
+
+def log_pictures(loggers: list, folder: RunFolder) -> None:
+    """Each picture of the run folder to each logger that shows images (CSV does not)."""
+    from lightning.pytorch.loggers import MLFlowLogger, TensorBoardLogger, WandbLogger
+
+    pictures = [folder.picture(name) for name in folder.logged_pictures]
+    pictures = [path for path in pictures if path.is_file()]
+    if not pictures:
+        return
+    for logger in loggers:
+        if isinstance(logger, TensorBoardLogger):
+            import matplotlib.image
+
+            for path in pictures:
+                image = matplotlib.image.imread(path)[..., :3]  # RGBA floats -> RGB
+                logger.experiment.add_image(path.stem, image, dataformats="HWC")
+            logger.experiment.flush()
+        elif isinstance(logger, WandbLogger):
+            for path in pictures:
+                logger.log_image(key=path.stem, images=[str(path)])
+        elif isinstance(logger, MLFlowLogger):
+            for path in pictures:
+                logger.experiment.log_artifact(logger.run_id, str(path), artifact_path="pictures")
+
+
+def finish_loggers(loggers: list, folder: RunFolder, rank_zero: bool = True) -> None:
+    """Send the pictures, then finalize every logger and end W&B runs (one run per job)."""
+    from lightning.pytorch.loggers import WandbLogger
+
+    if rank_zero:
+        try:
+            log_pictures(loggers, folder)
+        except Exception as error:  # a logger's hiccup must not fail a finished run
+            log.warning("could not send the pictures to the loggers: %s", error)
+    for logger in loggers:
+        logger.finalize("success")
+        if rank_zero and isinstance(logger, WandbLogger) and logger._experiment is not None:
+            logger.experiment.finish()

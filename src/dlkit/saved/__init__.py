@@ -1,0 +1,1 @@
+"""From a finished run: its checkpoint evaluated, used for predictions, or exported."""

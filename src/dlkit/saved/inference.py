@@ -1,0 +1,30 @@
+"""A trained model as one module from raw inputs to predictions: what `make export` writes.
+
+Training standardizes batches in the data module and the task module turns the net's outputs into
+predictions; a deployed model must do both itself, so they are folded into one `nn.Module`:
+raw inputs (as the data module loads them) -> standardization fitted on the training split
+-> net -> class probabilities, or values in target units.
+"""
+
+import torch
+from torch import nn
+
+from dlkit.data.base import BaseDataModule
+from dlkit.models.task import TaskModule
+
+
+class InferenceModel(nn.Module):
+    def __init__(self, model: TaskModule, datamodule: BaseDataModule) -> None:
+        super().__init__()
+        self.net = model.net
+        # the task module turns outputs into predictions; kept out of the submodules because a
+        # LightningModule (trainer hooks, metrics) cannot be traced or exported itself
+        object.__setattr__(self, "task_module", model)
+        ones = torch.ones(1)
+        mean = datamodule.mean if datamodule.mean is not None else ones - 1
+        std = datamodule.std if datamodule.std is not None else ones
+        self.register_buffer("mean", mean.detach().float().cpu().clone())
+        self.register_buffer("std", std.detach().float().cpu().clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.task_module.predict_from_outputs(self.net((x - self.mean) / self.std))

@@ -1,0 +1,81 @@
+"""`make predict`: a trained model's predictions for new inputs, one CSV row per input.
+
+The run's data module reads the inputs and preprocesses them with what it fitted at training time
+(`load_inputs`: column encodings, standardization; restored from the checkpoint), so new data
+goes through exactly the steps the training data went through.
+"""
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from dlkit.errors import ConfigError
+from dlkit.saved.command import command_run
+from dlkit.saved.load import load_run
+
+log = logging.getLogger(__name__)
+
+ARRAY_SUFFIXES = (".npz", ".npy", ".pt")  # read as arrays, not image files, by image data
+
+
+def predict(cfg: DictConfig) -> pd.DataFrame:
+    inputs = None if OmegaConf.is_missing(cfg, "input") else cfg.get("input")
+    with command_run(cfg, input=inputs) as command:
+        if inputs is None:
+            raise ConfigError(
+                "no inputs given: make predict ckpt_path=<…/checkpoints/file.ckpt> "
+                "input=<file or folder>"
+            )
+        run = load_run(command.ckpt_path, "predict")
+        x = run.datamodule.load_inputs(inputs)
+        x = x.to(next(run.model.parameters()).dtype)  # e.g. a float64 .npy for a float32 net
+        with torch.inference_mode():
+            outputs = torch.cat(
+                [
+                    run.model.predict_from_outputs(run.model(x[i : i + cfg.batch_size]))
+                    for i in range(0, len(x), cfg.batch_size)
+                ]
+            )
+        table = prediction_table(outputs, run.datamodule.task, run.datamodule.class_names)
+        names = image_names(run.datamodule, Path(inputs))
+        if names is not None and len(names) == len(table):
+            table.insert(0, "input", names)
+        path = command.folder.predictions
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(path, index_label="row")
+        log.info("%d predictions: %s", len(table), path)
+        command.result.update(
+            run_dir=str(run.folder.root),
+            task=run.datamodule.task,
+            predictions=str(path),
+            num_inputs=len(table),
+        )
+    return table
+
+
+def image_names(datamodule, path: Path) -> list[str] | None:
+    """Which file each row is, when the inputs are image files (read in `list_images` order)."""
+    if datamodule.modality != "image" or path.suffix.lower() in ARRAY_SUFFIXES:
+        return None
+    from dlkit.data.image_files import list_images
+
+    return [str(f.relative_to(path)) if path.is_dir() else f.name for f in list_images(path)]
+
+
+def prediction_table(
+    outputs: torch.Tensor, task: str, class_names: list[str] | None
+) -> pd.DataFrame:
+    """Classification: the predicted class and each class's probability; regression: the value."""
+    outputs = outputs.float().cpu()
+    if task == "classification":
+        names = class_names or [str(c) for c in range(outputs.shape[1])]
+        table = pd.DataFrame(outputs.numpy(), columns=[f"probability_{n}" for n in names])
+        table.insert(0, "prediction", [names[i] for i in outputs.argmax(dim=1).tolist()])
+        return table
+    values = outputs.reshape(len(outputs), -1).numpy()
+    if values.shape[1] == 1:
+        return pd.DataFrame({"prediction": values[:, 0]})
+    return pd.DataFrame(values, columns=[f"prediction_{i}" for i in range(values.shape[1])])

@@ -1,0 +1,88 @@
+"""One model trained and tested: what each run, and each fold of a cross-validation, does.
+
+seed -> data module (splits, dims) -> model sized by the data -> classical baseline (optional)
+-> loggers, callbacks, Trainer -> fit -> validate and test the best checkpoint -> the result
+that goes into summary.json.
+"""
+
+import logging
+from pathlib import Path
+
+import lightning.pytorch as L
+from omegaconf import DictConfig
+
+from dlkit.config.arguments import check_arguments
+from dlkit.config.compatibility import check_compatible
+from dlkit.models.baseline import fit_baseline
+from dlkit.runs.folder import RunFolder
+from dlkit.runs.loggers import finish_loggers, log_hyperparameters
+from dlkit.runs.resume import continue_csv_logs
+from dlkit.runs.summary import split_metrics
+from dlkit.training.build import (
+    build_callbacks,
+    build_datamodule,
+    build_loggers,
+    build_model,
+    build_trainer,
+    choose_optimized_metric,
+)
+
+log = logging.getLogger(__name__)
+
+
+def fit_and_test(cfg: DictConfig, folder: RunFolder) -> dict:
+    """Train on the train split, then score the best checkpoint on val and test."""
+    check_arguments(cfg)
+    check_compatible(cfg)
+    L.seed_everything(cfg.seed, workers=True)
+
+    datamodule = build_datamodule(cfg)
+    metric = choose_optimized_metric(cfg, datamodule.task)
+    model = build_model(cfg, datamodule)
+    # the classical baseline on the same split, first: a misfit choice stops before training
+    baseline = fit_baseline(cfg.baseline, datamodule, model) if cfg.get("baseline") else None
+    loggers = build_loggers(cfg)
+    trainer = build_trainer(cfg, build_callbacks(cfg, loggers), loggers)
+    if cfg.get("resume"):  # before the loggers start their files
+        continue_csv_logs(loggers, cfg.ckpt_path)
+    log_hyperparameters(loggers, cfg)
+
+    try:
+        if cfg.get("train"):
+            trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+        best = _best_checkpoint(trainer)
+        val = trainer.validate(model, datamodule=datamodule, ckpt_path=best, verbose=False)
+        test = trainer.test(model, datamodule=datamodule, ckpt_path=best) if cfg.get("test") else []
+    finally:
+        finish_loggers(loggers, folder, rank_zero=trainer.is_global_zero)
+
+    val_scores = split_metrics(_merged(val), "val")
+    result = {
+        "task": datamodule.task,
+        "val": val_scores,
+        "test": split_metrics(_merged(test), "test"),
+        "best_checkpoint": best,
+        "optimized_metric": {"name": metric, "value": val_scores.get(metric.split("/", 1)[1])},
+        "epochs": trainer.current_epoch,
+    }
+    reports = [c for c in trainer.callbacks if getattr(c, "test_report", None)]
+    if reports:  # per-class scores, confusion matrix, ROC/PR areas of the test split
+        result["test_report"] = reports[0].test_report
+    if baseline:
+        result["baseline"] = baseline
+    return result
+
+
+def _best_checkpoint(trainer: L.Trainer) -> str | None:
+    """The best checkpoint's path; None (the weights in memory) when no checkpoint was kept."""
+    callback = trainer.checkpoint_callback
+    path = getattr(callback, "best_model_path", "") if callback else ""
+    if not path:
+        log.warning("no best checkpoint was saved: evaluating the weights in memory")
+        return None
+    return str(Path(path).resolve())
+
+
+def _merged(results: list[dict]) -> dict:
+    """Lightning's [{'test/acc': …}, …] (one dict per data loader) as one dict."""
+    return {k: v for result in results for k, v in result.items()}

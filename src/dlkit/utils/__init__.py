@@ -1,1 +1,0 @@
-"""Helpers shared by the entry points. Nothing here imports torch at module level."""
