@@ -5,19 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import FEW_BATCHES, ROOT, TINY_MLP
 
-# A few batches: enough to exercise the whole path in seconds.
-SHORT = (
-    "trainer.max_epochs=2",
-    "++trainer.limit_train_batches=4",
-    "++trainer.limit_val_batches=2",
-    "++trainer.limit_test_batches=2",
-    "callbacks.rich_progress_bar=null",
-    "extras.print_config=false",
-)
-# ... of a small MLP
-TINY = ("model=mlp", "model.net.hidden_sizes=[32]", *SHORT)
+SHORT = ("trainer.max_epochs=2", *FEW_BATCHES)
+TINY = (*TINY_MLP, *SHORT)
 
 
 def clean_environment() -> dict[str, str]:

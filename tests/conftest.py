@@ -1,5 +1,6 @@
 """Shared test helpers: compose `train.yaml` exactly as `make train` does, into a temporary run folder."""
 
+import json
 import os
 from pathlib import Path
 
@@ -13,6 +14,23 @@ import dlkit  # noqa: F401  (registers the config resolvers)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "configs"
+
+# A few batches of each split: every part of a run (fit, checkpoints, test, reports) in seconds.
+FEW_BATCHES = (
+    "++trainer.limit_train_batches=4",
+    "++trainer.limit_val_batches=2",
+    "++trainer.limit_test_batches=2",
+    "callbacks.rich_progress_bar=null",
+    "extras.print_config=false",
+)
+# ... of a small MLP
+TINY_MLP = ("model=mlp", "model.net.hidden_sizes=[32]")
+
+
+def read_summary(run: Path | DictConfig) -> dict:
+    """The summary.json of a run folder, or of the run folder a composed config writes to."""
+    folder = Path(run.paths.output_dir) if isinstance(run, DictConfig) else Path(run)
+    return json.loads((folder / "summary.json").read_text())
 
 
 def compose_config(

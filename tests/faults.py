@@ -1,6 +1,5 @@
 """Helpers of the fault tests: the real entry point in a subprocess, stopped for real."""
 
-import json
 import os
 import signal
 import subprocess
@@ -11,17 +10,10 @@ from pathlib import Path
 import lightning.pytorch as L
 
 from tests.cli import clean_environment
-from tests.conftest import ROOT
+from tests.conftest import FEW_BATCHES, ROOT, read_summary
 
 # Small and quick, but every part of a run: 3 epochs of 4 batches, checkpoints, test.
-TINY = (
-    "trainer.max_epochs=3",
-    "+trainer.limit_train_batches=4",
-    "+trainer.limit_val_batches=2",
-    "+trainer.limit_test_batches=2",
-    "extras.print_config=false",
-    "callbacks.rich_progress_bar=null",
-)
+TINY = ("trainer.max_epochs=3", *FEW_BATCHES)
 
 
 def environment() -> dict:
@@ -70,8 +62,7 @@ def signal_when(process: subprocess.Popen, path: Path, signum: int, timeout: int
     return output
 
 
-def summary(run_dir: Path) -> dict:
-    return json.loads((run_dir / "summary.json").read_text())
+summary = read_summary  # the name the fault tests read best with
 
 
 class InterruptAtStep(L.Callback):

@@ -10,9 +10,10 @@ from dlkit.models.checkpoint_mismatch import CheckpointMismatchError
 from dlkit.models.factory import build_module
 from dlkit.models.nets.mlp import MLP
 from dlkit.training.run import train
+from tests.conftest import FEW_BATCHES
 from tests.faults import summary
 
-QUICK = ("trainer.max_epochs=1", "+trainer.limit_train_batches=2", "+trainer.limit_val_batches=1")
+QUICK = ("trainer.max_epochs=1", *FEW_BATCHES)
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def mlp_run(tmp_path_factory) -> Path:
     run_dir = tmp_path_factory.mktemp("mlp")
     cfg = compose_config(
         "train",
-        ["model=mlp", *QUICK, "+trainer.limit_test_batches=1"],
+        ["model=mlp", *QUICK],
         run_dir,
         tmp_path_factory.mktemp("data"),
     )

@@ -13,13 +13,9 @@ from omegaconf import OmegaConf
 from dlkit.saved.evaluate import evaluate
 from dlkit.training.run import train
 from tests.cli import run_make
-from tests.conftest import compose_config
+from tests.conftest import compose_config, read_summary
 
 FAST = ("data=wine", "model=mlp", "trainer.max_epochs=2")
-
-
-def _summary(run_dir: Path) -> dict:
-    return json.loads((run_dir / "summary.json").read_text())
 
 
 def _rows(x: torch.Tensor) -> Counter:
@@ -38,7 +34,7 @@ def test_three_folds_in_one_run(compose_train, tmp_path, data_dir):
     cfg = compose_train("cv.folds=3", *FAST)
     value = train(cfg)
     run_dir = Path(cfg.paths.output_dir)
-    summary = _summary(run_dir)
+    summary = read_summary(run_dir)
 
     assert summary["status"] == "completed" and summary["num_folds"] == 3
     folds = summary["folds"]
@@ -46,7 +42,7 @@ def test_three_folds_in_one_run(compose_train, tmp_path, data_dir):
     for fold in folds:  # each fold is a run of its own, with its own best checkpoint and reports
         fold_dir = run_dir / f"fold_{fold['fold']}"
         assert Path(fold["best_checkpoint"]).parent == fold_dir / "checkpoints"
-        assert _summary(fold_dir)["status"] == "completed"
+        assert read_summary(fold_dir)["status"] == "completed"
         for picture in ("learning_curves.png", "confusion_matrix.png"):
             assert (fold_dir / picture).is_file()
     accs = [f["val"]["acc"] for f in folds]
@@ -75,7 +71,7 @@ def test_three_folds_in_one_run(compose_train, tmp_path, data_dir):
         "eval", [f"ckpt_path={folds[1]['best_checkpoint']}"], tmp_path / "eval", data_dir
     )
     evaluate(eval_cfg)
-    assert _summary(tmp_path / "eval")["test"] == pytest.approx(folds[1]["test"], abs=1e-6)
+    assert read_summary(tmp_path / "eval")["test"] == pytest.approx(folds[1]["test"], abs=1e-6)
 
 
 @pytest.mark.parametrize(
@@ -107,7 +103,7 @@ def test_parallel_fold_sweep_aggregates_at_the_multirun_root(tmp_path):
         f"paths.data_dir={tmp_path / 'data'}",
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    jobs = [_summary(sweep_dir / str(job)) for job in range(3)]
+    jobs = [read_summary(sweep_dir / str(job)) for job in range(3)]
     assert sorted(job["fold"] for job in jobs) == [0, 1, 2]
     assert all(job["num_folds"] == 3 for job in jobs)
 

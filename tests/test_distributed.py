@@ -1,6 +1,5 @@
 """Multi-process training: `trainer=ddp_cpu` (2 processes, gloo), DDP in sweeps, two nodes."""
 
-import json
 import os
 import socket
 import subprocess
@@ -13,7 +12,7 @@ import pytest
 from dlkit.runs.distributed import _flags, is_global_zero_process
 from dlkit.runs.summary import RunSummary
 from tests.cli import TINY, folders, output, run_train
-from tests.conftest import ROOT
+from tests.conftest import ROOT, read_summary
 
 # 271 validation and 271 test samples: an odd count, so a sampler that padded the evaluation
 # splits to share them evenly across 2 ranks would count one sample twice
@@ -78,7 +77,7 @@ def test_ddp_cpu_fit_and_test_match_one_process(tmp_path, compose_train):
     )
     assert result.returncode == 0, output(result)[-3000:]
 
-    summary = json.loads((run_dir / "summary.json").read_text())
+    summary = read_summary(run_dir)
     assert summary["status"] == "completed"
     # the metrics gathered from both ranks equal one process's metrics over the whole splits
     expected = _evaluate_in_one_process(compose_train, overrides, summary["best_checkpoint"])
@@ -104,7 +103,7 @@ def test_ddp_inside_a_sweep_keeps_one_folder_per_job(tmp_path):
     jobs = sorted(p.name for p in sweep_dir.iterdir() if p.is_dir())
     assert jobs == ["0", "1"]  # no run folder or sweep of the second rank
     for job, lr in (("0", 0.01), ("1", 0.02)):
-        assert json.loads((sweep_dir / job / "summary.json").read_text())["status"] == "completed"
+        assert read_summary(sweep_dir / job)["status"] == "completed"
         config = (sweep_dir / job / "config.yaml").read_text()
         assert f"lr: {lr}" in config
     assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").rglob("summary.json"))
@@ -143,7 +142,7 @@ def test_two_nodes_simulated_with_torchrun(tmp_path):
     ]
     logs = [node.communicate(timeout=600)[0] for node in nodes]
     assert [node.returncode for node in nodes] == [0, 0], logs[0][-2000:] + logs[1][-2000:]
-    summary = json.loads((run_dir / "summary.json").read_text())
+    summary = read_summary(run_dir)
     assert summary["status"] == "completed" and 0 <= summary["test"]["acc"] <= 1
     # one process per node, joined into one group of two
     assert "GLOBAL_RANK: 0, MEMBER: 1/2" in logs[0] and "GLOBAL_RANK: 1, MEMBER: 2/2" in logs[1]

@@ -7,9 +7,10 @@ import torch
 
 from dlkit.callbacks.divergence import DivergenceError
 from dlkit.training.run import train
+from tests.conftest import FEW_BATCHES
 from tests.faults import summary
 
-LIMITS = ("+trainer.limit_train_batches=4", "+trainer.limit_val_batches=2", "trainer.max_epochs=3")
+LIMITS = ("trainer.max_epochs=3", *FEW_BATCHES)
 
 
 def test_huge_learning_rate_stops_at_the_first_bad_step(compose_train):

@@ -1,6 +1,5 @@
 """`make eval` and `make export` from a trained run's checkpoint (through Hydra compose, and make)."""
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +13,7 @@ from dlkit.saved.export import export
 from dlkit.saved.load import load_run
 from dlkit.training.run import train
 from tests.cli import run_make
-from tests.conftest import compose_config
-
-
-def _summary(run_dir: Path) -> dict:
-    return json.loads((run_dir / "summary.json").read_text())
+from tests.conftest import compose_config, read_summary
 
 
 @pytest.fixture(scope="module")
@@ -29,14 +24,14 @@ def trained(tmp_path_factory) -> dict:
         "train", ["data=wine", "model=mlp", "trainer.max_epochs=3"], root / "run", root / "data"
     )
     train(cfg)
-    return {"summary": _summary(root / "run"), "data_dir": root / "data"}
+    return {"summary": read_summary(root / "run"), "data_dir": root / "data"}
 
 
 def test_eval_reproduces_the_training_runs_test_metrics(trained, tmp_path):
     best = trained["summary"]["best_checkpoint"]
     cfg = compose_config("eval", [f"ckpt_path={best}"], tmp_path / "eval", trained["data_dir"])
     evaluate(cfg)
-    summary = _summary(tmp_path / "eval")
+    summary = read_summary(tmp_path / "eval")
     assert summary["status"] == "completed"
     assert summary["test"].keys() == trained["summary"]["test"].keys()
     for key, value in trained["summary"]["test"].items():
@@ -49,7 +44,7 @@ def test_eval_without_a_checkpoint_says_what_to_pass(tmp_path, data_dir):
     cfg = compose_config("eval", [], tmp_path / "eval", data_dir)
     with pytest.raises(ValueError, match=r"no checkpoint given: make eval ckpt_path="):
         evaluate(cfg)
-    assert _summary(tmp_path / "eval")["status"] == "failed"
+    assert read_summary(tmp_path / "eval")["status"] == "failed"
 
 
 def _reference(ckpt_path: str, x: torch.Tensor) -> np.ndarray:
@@ -66,7 +61,7 @@ def test_export_matches_pytorch(trained, tmp_path, fmt):
         "export", [f"ckpt_path={best}", f"format={fmt}"], tmp_path / "export", trained["data_dir"]
     )
     export(cfg)
-    summary = _summary(tmp_path / "export")
+    summary = read_summary(tmp_path / "export")
     assert summary["status"] == "completed" and summary["format"] == fmt
     path = Path(summary["model_file"])
     assert path.parent == tmp_path / "export"
@@ -98,7 +93,7 @@ def test_make_eval_predict_and_export(trained, tmp_path):
     best = trained["summary"]["best_checkpoint"]
     result = run_make("eval", f"ckpt_path={best}", f"hydra.run.dir={tmp_path / 'eval'}")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert _summary(tmp_path / "eval")["test"] == pytest.approx(trained["summary"]["test"])
+    assert read_summary(tmp_path / "eval")["test"] == pytest.approx(trained["summary"]["test"])
     result = run_make(
         "export", f"ckpt_path={best}", "format=torchscript", f"hydra.run.dir={tmp_path / 'exp'}"
     )

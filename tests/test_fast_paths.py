@@ -1,10 +1,9 @@
 """Speed switches work end to end through the config a user composes."""
 
-import json
-
 import torch
 
 from dlkit.training.run import train
+from tests.conftest import read_summary
 
 
 def _conv_weights(checkpoint: dict) -> list[torch.Tensor]:
@@ -21,7 +20,7 @@ def test_channels_last_switch(compose_train, tmp_path):
         "++trainer.limit_test_batches=2",
     )
     train(cfg)
-    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    summary = read_summary(tmp_path / "run")
     assert summary["status"] == "completed"
     weights = _conv_weights(torch.load(summary["best_checkpoint"], weights_only=True))
     assert weights

@@ -1,6 +1,5 @@
 """The held-out report and the classical baseline, through a `train` run as a user starts it."""
 
-import json
 from pathlib import Path
 
 import hydra
@@ -11,19 +10,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 
 from dlkit.training.run import train
+from tests.conftest import read_summary
 
 FAST = ("model=mlp", "trainer.max_epochs=1")
-
-
-def _summary(run_dir: Path) -> dict:
-    return json.loads((run_dir / "summary.json").read_text())
 
 
 def test_classification_report_and_baseline_on_the_same_split(compose_train, capsys):
     cfg = compose_train("data=wine", "baseline=logistic_regression", *FAST)
     train(cfg)
     run_dir = Path(cfg.paths.output_dir)
-    summary = _summary(run_dir)
+    summary = read_summary(run_dir)
 
     # per-class scores and the confusion matrix of the test split
     report = summary["test_report"]
@@ -66,7 +62,7 @@ def test_binary_report_has_roc_and_pr_curves(compose_train):
     cfg = compose_train("data=breast_cancer", "baseline=svm", *FAST)
     train(cfg)
     run_dir = Path(cfg.paths.output_dir)
-    summary = _summary(run_dir)
+    summary = read_summary(run_dir)
     report = summary["test_report"]
     assert list(report["per_class"]) == ["malignant", "benign"]
     assert 0.5 < report["roc_auc"] <= 1 and 0.5 < report["average_precision"] <= 1
@@ -80,7 +76,7 @@ def test_regression_report_and_baseline(compose_train):
     cfg = compose_train("data=diabetes", "baseline=ridge", *FAST)
     train(cfg)
     run_dir = Path(cfg.paths.output_dir)
-    summary = _summary(run_dir)
+    summary = read_summary(run_dir)
     for picture in ("predicted_vs_true.png", "residuals.png"):
         assert (run_dir / picture).is_file()
     assert not (run_dir / "confusion_matrix.png").exists()

@@ -1,10 +1,8 @@
 """Launchers: joblib runs sweep jobs in parallel here; the SLURM config composes into a valid
 sbatch script (there is no cluster here: submitit writes the script, nothing is submitted)."""
 
-import json
 import os
 import stat
-from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
@@ -13,7 +11,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
 from tests.cli import TINY, folders, output, run_train
-from tests.conftest import CONFIG_DIR
+from tests.conftest import CONFIG_DIR, read_summary
 
 
 @pytest.mark.slow  # two worker processes that each import torch: slow on a shared 2-core machine
@@ -27,7 +25,7 @@ def test_joblib_runs_two_jobs_in_parallel(tmp_path):
     assert "Joblib.Parallel(n_jobs=2" in output(result)  # both jobs at once, in 2 processes
     assert "is launching 2 jobs" in output(result)
     for job in ("0", "1"):
-        assert json.loads((sweep_dir / job / "summary.json").read_text())["status"] == "completed"
+        assert read_summary(sweep_dir / job)["status"] == "completed"
     assert "2 completed" in output(result)  # the sweep summary saw both
 
 
@@ -87,7 +85,7 @@ def test_bf16_mixed_precision_trains_on_the_cpu(compose_train):
 
     cfg = compose_train("debug=fdr", "trainer=cpu", "trainer.precision=bf16-mixed")
     train(cfg)
-    summary = json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())
+    summary = read_summary(cfg)
     assert summary["status"] == "completed" and summary["test"]["acc"] >= 0
 
 

@@ -1,29 +1,21 @@
 """Each experiment logger, offline: it writes its own files, with the run's pictures."""
 
-import json
 from pathlib import Path
 
 import pytest
 
 from dlkit.config.resolvers import wandb_offline
 from dlkit.training.run import train
+from tests.conftest import FEW_BATCHES, TINY_MLP, read_summary
 
-TINY = (
-    "model=mlp",
-    "model.net.hidden_sizes=[32]",
-    "trainer.max_epochs=2",
-    "++trainer.limit_train_batches=4",
-    "++trainer.limit_val_batches=2",
-    "++trainer.limit_test_batches=2",
-    "callbacks.rich_progress_bar=null",
-)
+TINY = (*TINY_MLP, "trainer.max_epochs=2", *FEW_BATCHES)
 
 
 def _train(compose_train, tmp_path: Path, *overrides: str) -> Path:
     cfg = compose_train(*TINY, f"paths.log_dir={tmp_path / 'logs'}", *overrides)
     train(cfg)
     run_dir = Path(cfg.paths.output_dir)
-    assert json.loads((run_dir / "summary.json").read_text())["status"] == "completed"
+    assert read_summary(run_dir)["status"] == "completed"
     return run_dir
 
 

@@ -1,6 +1,5 @@
 """`make predict`: one CSV row per new input, through the preprocessing fitted in training."""
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -13,13 +12,13 @@ from sklearn.datasets import load_breast_cancer
 from dlkit.saved.load import load_run
 from dlkit.saved.predict import predict
 from dlkit.training.run import train
-from tests.conftest import compose_config
+from tests.conftest import compose_config, read_summary
 
 
 def _best_checkpoint(root: Path, *overrides: str) -> str:
     cfg = compose_config("train", ["model=mlp", *overrides], root / "run", root / "data")
     train(cfg)
-    return json.loads((root / "run" / "summary.json").read_text())["best_checkpoint"]
+    return read_summary(root / "run")["best_checkpoint"]
 
 
 def test_predict_a_csv_without_the_target(tmp_path):

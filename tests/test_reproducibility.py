@@ -3,13 +3,12 @@
 from pathlib import Path
 
 from dlkit.training.run import train
+from tests.conftest import FEW_BATCHES
 from tests.faults import summary
 
 QUICK = (
     "trainer.max_epochs=1",
-    "+trainer.limit_train_batches=3",
-    "+trainer.limit_val_batches=2",
-    "+trainer.limit_test_batches=2",
+    *FEW_BATCHES,
     "callbacks.reports=null",  # pictures take longer than this training
 )
 

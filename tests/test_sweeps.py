@@ -1,6 +1,5 @@
 """Sweeps: the grid sweeper, the Optuna sweeper (resume, pruning) and the sweep summary."""
 
-import json
 import os
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from optuna.trial import TrialState
 
 from hydra_plugins.dlkit_sweepers.search_space import distribution
 from tests.cli import SHORT, TINY, folders, output, run_train
+from tests.conftest import read_summary
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -52,7 +52,7 @@ def test_grid_sweep_records_a_failing_job_and_goes_on(tmp_path):
     assert "batch_size" in table["error"][0]
     assert table["metric"][1] == "val/acc" and 0 < table["value"][1] <= 1
     assert list(table["data.batch_size"]) == [0, 32]
-    assert json.loads((sweep_dir / "1" / "summary.json").read_text())["status"] == "completed"
+    assert read_summary(sweep_dir / "1")["status"] == "completed"
     assert f"best job 1: val/acc={table['value'][1]:.6g}" in output(result)
 
 
@@ -89,7 +89,7 @@ def test_optuna_search_resumes_its_study(tmp_path):
     # the resumed sampler does not replay the first suggestions
     assert study.trials[2].params != study.trials[0].params
     # the value the study holds is the job's validation score
-    summary = json.loads((tmp_path / "again" / "2" / "summary.json").read_text())
+    summary = read_summary(tmp_path / "again" / "2")
     assert study.trials[2].value == pytest.approx(summary["optimized_metric"]["value"])
 
 

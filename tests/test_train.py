@@ -1,6 +1,5 @@
 """`train` end to end: through Hydra's compose API (as `make train` composes) and through `make`."""
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -9,18 +8,15 @@ from omegaconf import OmegaConf
 
 from dlkit.training.run import train
 from tests.cli import run_make
+from tests.conftest import read_summary
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def _summary(run_dir: Path) -> dict:
-    return json.loads((run_dir / "summary.json").read_text())
 
 
 def test_fast_dev_run(compose_train):
     cfg = compose_train("debug=fdr")
     train(cfg)
-    summary = _summary(Path(cfg.paths.output_dir))
+    summary = read_summary(cfg)
     assert summary["status"] == "completed"
     assert set(summary["test"]) >= {"acc", "loss", "f1"}
 
@@ -30,7 +26,7 @@ def test_short_default_run_writes_a_complete_run_folder(compose_train):
     value = train(cfg)
     run_dir = Path(cfg.paths.output_dir)
 
-    summary = _summary(run_dir)
+    summary = read_summary(run_dir)
     assert summary["status"] == "completed"
     assert summary["task"] == "classification"
     assert summary["test"]["acc"] > 0.8  # ten classes: chance is 0.1
@@ -57,14 +53,14 @@ def test_short_default_run_writes_a_complete_run_folder(compose_train):
 def test_each_model_with_sgd_and_step_schedule(compose_train, model):
     cfg = compose_train(f"model={model}", "optimizer=sgd", "scheduler=step", "trainer.max_epochs=2")
     train(cfg)
-    assert _summary(Path(cfg.paths.output_dir))["test"]["acc"] > 0.5
+    assert read_summary(cfg)["test"]["acc"] > 0.5
 
 
 def test_a_failing_run_says_failed(compose_train):
     cfg = compose_train("data.batch_size=0")
     with pytest.raises(Exception, match="batch_size"):
         train(cfg)
-    summary = _summary(Path(cfg.paths.output_dir))
+    summary = read_summary(cfg)
     assert summary["status"] == "failed"
     assert "batch_size" in summary["error"]
 
@@ -83,7 +79,7 @@ def test_make_train_passes_overrides_to_hydra(tmp_path):
     saved = OmegaConf.load(run_dir / "config.yaml")
     assert saved.model.net._target_ == "dlkit.models.nets.mlp.MLP"
     assert saved.trainer.max_epochs == 1
-    assert _summary(run_dir)["status"] == "completed"
+    assert read_summary(run_dir)["status"] == "completed"
 
 
 def test_make_train_args_reach_hydra():

@@ -1,6 +1,5 @@
 """The offline data sets: MNIST-1D sequences and scikit-learn's tables, trained through `train`."""
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -10,10 +9,7 @@ import torch
 from dlkit.data.sequences import MNIST1DDataModule
 from dlkit.data.tables import SklearnTableDataModule
 from dlkit.training.run import train
-
-
-def _summary(cfg) -> dict:
-    return json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())
+from tests.conftest import read_summary
 
 
 def test_mnist1d_keeps_its_own_split_and_is_cached(tmp_path):
@@ -38,14 +34,14 @@ def test_mnist1d_keeps_its_own_split_and_is_cached(tmp_path):
 def test_mnist1d_runs_through_a_1d_cnn(compose_train):
     cfg = compose_train("data=mnist1d", "model=cnn", "debug=fdr")
     train(cfg)
-    assert _summary(cfg)["status"] == "completed"
+    assert read_summary(cfg)["status"] == "completed"
 
 
 @pytest.mark.slow
 def test_mnist1d_trains_a_1d_cnn(compose_train):
     cfg = compose_train("data=mnist1d", "model=cnn", "trainer.max_epochs=3")
     train(cfg)
-    summary = _summary(cfg)
+    summary = read_summary(cfg)
     assert summary["status"] == "completed"
     assert summary["test"]["acc"] > 0.3  # ten classes: chance is 0.1
 
@@ -65,7 +61,7 @@ def test_sklearn_tables_size_the_model(name, num_features, num_classes):
 def test_checkpoints_hold_the_fitted_preprocessing(compose_train):
     cfg = compose_train("data=wine", "model=mlp", "trainer.max_epochs=1")
     train(cfg)
-    summary = _summary(cfg)
+    summary = read_summary(cfg)
     assert summary["status"] == "completed" and summary["task"] == "classification"
     # Lightning stores the data module's state in every checkpoint, in plain types
     state = torch.load(summary["best_checkpoint"], weights_only=True)["SklearnTableDataModule"]
@@ -81,13 +77,13 @@ def test_checkpoints_hold_the_fitted_preprocessing(compose_train):
 def test_sklearn_classification_tables_train_an_mlp(compose_train, name, min_acc):
     cfg = compose_train(f"data={name}", "model=mlp", "trainer.max_epochs=15")
     train(cfg)
-    assert _summary(cfg)["test"]["acc"] > min_acc
+    assert read_summary(cfg)["test"]["acc"] > min_acc
 
 
 def test_diabetes_is_regression(compose_train):
     cfg = compose_train("data=diabetes", "model=mlp", "trainer.max_epochs=6")
     train(cfg)
-    summary = _summary(cfg)
+    summary = read_summary(cfg)
     assert summary["task"] == "regression"
     assert summary["optimized_metric"]["name"] == "val/r2"
     assert summary["test"]["r2"] > 0.2  # a constant guess scores 0

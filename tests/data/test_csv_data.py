@@ -1,6 +1,5 @@
 """Your own table from a CSV file: encoding fitted on training rows, every bad input stopped."""
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ import torch
 from dlkit.data.csv_table import CSVDataModule
 from dlkit.data.splits import split_indices
 from dlkit.training.run import train
+from tests.conftest import read_summary
 
 
 def _table(n: int = 300, seed: int = 0) -> pd.DataFrame:
@@ -53,7 +53,7 @@ def test_csv_trains_through_train(compose_train, csv_file):
         "trainer.max_epochs=10",
     )
     train(cfg)
-    summary = json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())
+    summary = read_summary(cfg)
     assert summary["test"]["acc"] > 0.8  # two classes: chance is about 0.5
     state = torch.load(summary["best_checkpoint"], weights_only=True)["CSVDataModule"]
     assert state["class_names"] == ["big", "small"]

@@ -1,7 +1,6 @@
 """Images from your own folder and from torchvision's data sets (files fabricated in their real
 on-disk formats, loaded by torchvision's own classes), and augmentation of training batches."""
 
-import json
 import pickle
 import struct
 from pathlib import Path
@@ -14,6 +13,7 @@ from PIL import Image
 
 from dlkit.data.images import ImageFolderDataModule, TorchvisionDataModule
 from dlkit.training.run import train
+from tests.conftest import read_summary
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -56,7 +56,7 @@ def _train_image_folder(compose_train, folder: Path, *overrides: str) -> tuple[P
     )
     train(cfg)
     run_dir = Path(cfg.paths.output_dir)
-    return run_dir, json.loads((run_dir / "summary.json").read_text())
+    return run_dir, read_summary(run_dir)
 
 
 def test_image_folder_runs_with_augmentation(compose_train, tmp_path):
@@ -167,9 +167,7 @@ def test_mnist_trains_through_train(compose_train, data_dir):
     _fake_mnist(data_dir, "MNIST")
     cfg = compose_train("data=mnist", "model=cnn", "augmentation=handwriting", "debug=fdr")
     train(cfg)
-    assert json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())["status"] == (
-        "completed"
-    )
+    assert read_summary(cfg)["status"] == ("completed")
 
 
 def test_cifar10_format_loads_through_torchvision(tmp_path, monkeypatch):

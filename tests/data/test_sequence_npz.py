@@ -1,6 +1,5 @@
 """Your own sequences from a .npz file."""
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +8,7 @@ import torch
 
 from dlkit.data.sequences import SequenceNpzDataModule
 from dlkit.training.run import train
+from tests.conftest import read_summary
 
 
 def _sequences(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -34,7 +34,7 @@ def _train_npz(compose_train, tmp_path: Path, *overrides: str) -> tuple[Path, di
     )
     train(cfg)
     run_dir = Path(cfg.paths.output_dir)
-    return run_dir, json.loads((run_dir / "summary.json").read_text())
+    return run_dir, read_summary(run_dir)
 
 
 def test_npz_sequences_run_with_augmentation(compose_train, tmp_path):

@@ -2,8 +2,6 @@
 and a clear error for a shape it does not take."""
 
 import functools
-import json
-from pathlib import Path
 
 import hydra
 import pytest
@@ -13,7 +11,7 @@ from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig
 
 from dlkit.training.run import train
-from tests.conftest import CONFIG_DIR
+from tests.conftest import CONFIG_DIR, read_summary
 from tests.models.synthetic import SHAPES, synthetic_data
 
 # every model= option and the data modalities it fits
@@ -147,7 +145,7 @@ def test_fit_through_compose(compose_train, model, modality):
         "~callbacks.rich_progress_bar",
     )
     train(cfg)
-    summary = json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())
+    summary = read_summary(cfg)
     assert summary["status"] == "completed"
     assert set(summary["test"]) >= {"loss", "acc", "f1"}
     assert torch.isfinite(torch.tensor(summary["test"]["loss"]))

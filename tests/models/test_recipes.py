@@ -1,15 +1,12 @@
 """The ready recipes of configs/experiment/: each pairs a model with data it fits, and each runs
 end to end (the smoke runs take one batch per split; the full runs are measured in README)."""
 
-import json
-from pathlib import Path
-
 import pytest
 from hydra.core.hydra_config import HydraConfig
 
 from dlkit.config.compatibility import check_compatible
 from dlkit.training.run import train
-from tests.conftest import CONFIG_DIR
+from tests.conftest import CONFIG_DIR, read_summary
 
 RECIPES = {
     "digits_mlp": ("digits", "mlp"),
@@ -41,7 +38,7 @@ def test_recipe_picks_its_data_and_model(compose_train, recipe):
 def test_recipe_smoke_run(compose_train, recipe):
     cfg = compose_train(f"experiment={recipe}", "+trainer.fast_dev_run=true")
     train(cfg)
-    summary = json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())
+    summary = read_summary(cfg)
     assert summary["status"] == "completed"
 
 
@@ -49,7 +46,7 @@ def test_recipe_smoke_run(compose_train, recipe):
 def test_mnist1d_cnn_recipe_reaches_the_papers_cnn_accuracy(compose_train):
     cfg = compose_train("experiment=mnist1d_cnn")
     train(cfg)
-    summary = json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())
+    summary = read_summary(cfg)
     assert summary["test"]["acc"] >= 0.94  # the MNIST-1D paper's CNN
 
 
@@ -57,6 +54,6 @@ def test_mnist1d_cnn_recipe_reaches_the_papers_cnn_accuracy(compose_train):
 def test_mnist1d_mlp_recipe_beats_its_logistic_baseline(compose_train):
     cfg = compose_train("experiment=mnist1d_mlp")
     train(cfg)
-    summary = json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())
+    summary = read_summary(cfg)
     assert summary["test"]["acc"] >= 0.6  # the paper: MLP ~68%
     assert summary["test"]["acc"] > summary["baseline"]["test"]["acc"] + 0.2  # logistic ~32%

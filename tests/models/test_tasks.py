@@ -1,9 +1,6 @@
 """Task modules: the data's task picks classification or regression around the same net; losses,
 label smoothing and per-split metrics; the compile switch."""
 
-import json
-from pathlib import Path
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -13,6 +10,7 @@ from dlkit.models.classification import ClassificationModule
 from dlkit.models.factory import build_module
 from dlkit.models.regression import RegressionModule
 from dlkit.training.run import train
+from tests.conftest import read_summary
 from tests.models.synthetic import synthetic_data
 
 # what these tests do not look at, left out to keep them fast
@@ -30,16 +28,12 @@ def _module(task: str, **kwargs):
     )
 
 
-def _summary(cfg) -> dict:
-    return json.loads((Path(cfg.paths.output_dir) / "summary.json").read_text())
-
-
 def test_the_same_net_serves_regression(compose_train):
     cfg = compose_train(
         "model=gru", *synthetic_data("sequence", task="regression"), "trainer.max_epochs=2", *LEAN
     )
     train(cfg)
-    summary = _summary(cfg)
+    summary = read_summary(cfg)
     assert summary["task"] == "regression" and summary["status"] == "completed"
     assert set(summary["test"]) >= {"loss", "mse", "mae", "r2"}
     assert summary["optimized_metric"]["name"] == "val/r2"
@@ -54,7 +48,7 @@ def test_binary_classification_learns(compose_train):
         *LEAN,
     )
     train(cfg)
-    test = _summary(cfg)["test"]
+    test = read_summary(cfg)["test"]
     assert test["acc"] > 0.75 and test["f1"] > 0.75  # two balanced classes: chance is 0.5
 
 
@@ -131,4 +125,4 @@ def test_a_compiled_net_trains(compose_train):
         "model=mlp", *synthetic_data("table"), "model.compile=true", "trainer.max_epochs=2"
     )
     train(cfg)
-    assert _summary(cfg)["status"] == "completed"
+    assert read_summary(cfg)["status"] == "completed"
