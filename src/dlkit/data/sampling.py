@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Iterator
 
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, SequentialSampler, TensorDataset
 
 
 class ShardedBatchSampler:
@@ -87,6 +87,15 @@ class ShardedBatchSampler:
             yield batch.tolist()
 
 
+class InOrderBatchSampler(ShardedBatchSampler, SequentialSampler):
+    """Unshuffled batches (validation, test, and training under `trainer.overfit_batches`).
+
+    A `SequentialSampler` by type, because that is what Lightning's overfit mode asks of a
+    training loader: it replaces any other sampler with a per-sample one, whose single indices a
+    batch-indexed data set would serve as samples without their batch axis.
+    """
+
+
 class ResumableDataLoader(DataLoader):
     """A loader that leaves the global random generator alone when it starts an iterator.
 
@@ -119,8 +128,9 @@ def batch_loader(
     DataLoader (num_workers, pin_memory, persistent_workers).
     """
     rank, world_size = (trainer.global_rank, trainer.world_size) if trainer else (0, 1)
+    shuffle = shuffle and not (trainer and trainer.overfit_batches)  # overfit: the same batches
     per_rank = -(-len(dataset) // world_size)
-    sampler = ShardedBatchSampler(
+    sampler = (ShardedBatchSampler if shuffle else InOrderBatchSampler)(
         len(dataset),
         batch_size,
         shuffle=shuffle,
