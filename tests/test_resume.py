@@ -10,8 +10,9 @@ import torch
 from omegaconf import OmegaConf
 
 from dlkit.errors import ConfigError
-from dlkit.runs.resume import check_same_config, resume_requeued_job
+from dlkit.runs.resume import check_same_config, resume_arguments, resume_requeued_job
 from dlkit.training.run import train
+from tests.conftest import FEW_BATCHES, TINY_MLP, compose_config, read_summary
 from tests.faults import TINY, make_command, python_command, run, signal_when, start, summary
 
 # the in-process variant: two epochs of four batches, no pictures
@@ -159,3 +160,44 @@ def test_resume_stops_when_the_config_files_changed_since_the_run_started(compos
     with pytest.raises(ConfigError, match=r"model.net.dropout: 0.3 then, 0.2 now"):
         check_same_config(now, ["trainer.max_epochs=80"])
     check_same_config(now, ["trainer.max_epochs=80", "model.net.dropout=0.2"])  # said on purpose
+
+
+def test_a_run_trains_further_than_its_schedule_was_planned(compose_train, tmp_path):
+    """`ckpt_path=…/last.ckpt trainer.max_epochs=<more>` with the step-based one-cycle schedule:
+    the schedule is re-planned for the new length instead of stepping past its end."""
+    first = compose_train(*TINY_MLP, "trainer.max_epochs=2", *FEW_BATCHES, "scheduler=onecycle")
+    train(first)
+    last = Path(first.paths.output_dir) / "checkpoints" / "last.ckpt"
+    further = compose_config(
+        "train",
+        [
+            *TINY_MLP,
+            "trainer.max_epochs=4",
+            *FEW_BATCHES,
+            "scheduler=onecycle",
+            f"ckpt_path={last}",
+        ],
+        tmp_path / "further",
+        tmp_path / "data",
+    )
+    train(further)
+    summary = read_summary(tmp_path / "further")
+    assert summary["status"] == "completed" and summary["epochs"] == 4
+
+
+@pytest.mark.parametrize("longer", [True, False])
+def test_a_completed_run_resumes_only_to_train_longer(compose_train, longer):
+    overrides = [*TINY_MLP, "trainer.max_epochs=1", *FEW_BATCHES]
+    cfg = compose_train(*overrides)
+    train(cfg)
+    folder = cfg.paths.output_dir
+    (Path(folder) / ".hydra").mkdir()
+    OmegaConf.save(overrides, Path(folder) / ".hydra" / "overrides.yaml")  # as Hydra records them
+    if longer:
+        arguments = resume_arguments([f"resume={folder}", "trainer.max_epochs=3"])
+        assert "trainer.max_epochs=3" in arguments and any(
+            a.startswith("ckpt_path=") for a in arguments
+        )
+    else:
+        with pytest.raises(ConfigError, match=r"completed\. Train it longer in its folder with"):
+            resume_arguments([f"resume={folder}"])

@@ -11,6 +11,19 @@ from torch.optim import lr_scheduler as schedules
 
 from dlkit.config.resolvers import metric_mode
 
+# What the factories below derive from the run's length: a schedule restored from a checkpoint
+# takes these from the schedule planned for this run (`replanned`), so a run trained further
+# than it was planned (trainer.max_epochs raised) follows a schedule that fits its new length.
+LENGTH_KEYS = (
+    "total_steps",
+    "_schedule_phases",
+    "T_max",
+    "total_iters",
+    "_milestones",
+    "total_size",
+    "step_ratio",
+)
+
 
 def _peak_lrs(optimizer: Optimizer) -> list[float]:
     return [group["lr"] for group in optimizer.param_groups]
@@ -104,3 +117,15 @@ def plateau(
         optimizer, mode=metric_mode(monitor), factor=factor, patience=patience
     )
     return {"scheduler": scheduler, "interval": "epoch", "monitor": monitor}
+
+
+def replanned(restored: dict, planned: dict) -> dict:
+    """The state of a restored schedule, its length-derived values from `planned`: the step
+    count goes on where the checkpoint stands, on the plan made for this run's length."""
+    state = {**restored, **{k: planned[k] for k in LENGTH_KEYS if k in planned}}
+    if "_schedulers" in planned:  # SequentialLR: the warm-up and the annealing inside it
+        state["_schedulers"] = [
+            replanned(r, p)
+            for r, p in zip(restored["_schedulers"], planned["_schedulers"], strict=True)
+        ]
+    return state

@@ -12,6 +12,7 @@ from torch import nn
 from torchmetrics import CatMetric, MeanMetric, MetricCollection
 
 from dlkit.models.checkpoint_mismatch import check_fits
+from dlkit.models.schedulers import replanned
 
 SPLITS = ("train", "val", "test")
 
@@ -46,6 +47,7 @@ class TaskModule(L.LightningModule):
         self.net = net
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
+        self._planned_schedule: dict | None = None  # the schedule's state as planned for this run
         if compile:
             self.net.compile()  # in place: parameter names (and checkpoints) stay the same
         # train_metrics, val_metrics, test_metrics; and each split's mean loss, exact across
@@ -91,6 +93,13 @@ class TaskModule(L.LightningModule):
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         check_fits(self, checkpoint)  # a clear message for a checkpoint of another model
 
+    def on_train_start(self) -> None:
+        # Lightning has restored the schedule of a checkpoint by now, planned for the length of
+        # the run that saved it; a run trained further (more epochs) needs the plan for its own
+        if self.trainer.ckpt_path and self._planned_schedule is not None:
+            schedule = self.lr_schedulers()
+            schedule.load_state_dict(replanned(schedule.state_dict(), self._planned_schedule))
+
     def on_test_epoch_start(self) -> None:
         self.test_predictions.reset()
         self.test_targets.reset()
@@ -129,7 +138,6 @@ class TaskModule(L.LightningModule):
                 "the learning-rate schedule needs the run's length, but trainer.max_epochs=-1 and "
                 "trainer.max_steps=-1 make it endless: set one of them, or use scheduler=none"
             )
-        return {
-            "optimizer": optimizer,
-            "lr_scheduler": self.scheduler_factory(optimizer, total_steps=int(total_steps)),
-        }
+        schedule = self.scheduler_factory(optimizer, total_steps=int(total_steps))
+        self._planned_schedule = schedule["scheduler"].state_dict()
+        return {"optimizer": optimizer, "lr_scheduler": schedule}

@@ -46,13 +46,15 @@ def resume_arguments(arguments: list[str]) -> list[str]:
             f"resume={folder_value}: {checkpoint} does not exist, the run stopped before its "
             "first checkpoint. Start it again instead."
         )
-    if folder.status() == "completed":
+    extra = [a for a in arguments if not a.startswith("resume=")]
+    longer = any(override_key(a) in ("trainer.max_epochs", "trainer.max_steps") for a in extra)
+    if folder.status() == "completed" and not longer:
         raise ConfigError(
-            f"resume={folder_value}: that run has completed. To train on from its weights, start "
-            f"a new run: ckpt_path={checkpoint}"
+            f"resume={folder_value}: that run has completed. Train it longer in its folder with "
+            f"`make train resume={folder_value} trainer.max_epochs=<more>`, or start a new run "
+            f"from its weights: ckpt_path={checkpoint}"
         )
     original = [o for o in folder.overrides() if override_key(o) not in OWN_KEYS]
-    extra = [a for a in arguments if not a.startswith("resume=")]
     return [
         *original,
         *extra,
