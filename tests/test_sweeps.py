@@ -56,6 +56,40 @@ def test_grid_sweep_records_a_failing_job_and_goes_on(tmp_path):
     assert f"best job 1: val/acc={table['value'][1]:.6g}" in output(result)
 
 
+def test_a_grid_sweep_whose_every_job_fails_exits_with_an_error(tmp_path):
+    sweep_dir = tmp_path / "sweep"
+    result = run_train(
+        *TINY, *folders(tmp_path), "optimizer.lr=-1,-2", f"hydra.sweep.dir={sweep_dir}",
+        multirun=True,
+    )  # fmt: skip
+    assert result.returncode == 1, output(result)[-3000:]
+    assert "every job of the sweep failed (2)" in output(result)
+    assert list(_summary_csv(sweep_dir)["status"]) == ["failed", "failed"]
+
+
+def test_a_complete_study_says_so_and_runs_nothing(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    study = optuna.create_study(study_name="done", storage=storage, direction="maximize")
+    study.add_trial(
+        optuna.trial.create_trial(
+            params={"optimizer.lr": 0.01},
+            distributions={"optimizer.lr": FloatDistribution(1e-4, 1e-1, log=True)},
+            value=0.9,
+        )
+    )
+    result = _optuna(
+        tmp_path,
+        "sweep",
+        "hydra.sweeper.study_name=done",
+        f"hydra.sweeper.storage={storage}",
+        "hydra.sweeper.n_trials=1",
+    )
+    assert result.returncode == 0, output(result)[-3000:]
+    assert "study 'done' is complete: 1 finished trials, hydra.sweeper.n_trials=1" in output(result)
+    assert "hydra.sweeper.n_trials=2" in output(result)  # how to search further
+    assert not (tmp_path / "sweep").exists()
+
+
 def _optuna(tmp_path: Path, sweep: str, *overrides: str):
     return run_train(
         *SHORT,

@@ -6,6 +6,7 @@ it reads what each job left in its own folder (`.hydra/` and `summary.json`) onc
 
 import logging
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from dlkit.config.resolvers import metric_mode
 from dlkit.runs.folder import SweepFolder
 
 log = logging.getLogger(__name__)
+
+MAX_LABELLED_JOBS = 12  # more jobs than this are labelled by number only
 
 
 def collect_jobs(sweep: SweepFolder) -> list[dict[str, Any]]:
@@ -59,6 +62,7 @@ def plot_sweep(rows: list[dict[str, Any]], path: str | Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     scored = [r for r in rows if r["status"] == "completed" and _finite(r["value"])]
     metric = next((r["metric"] for r in rows if r["metric"]), "optimized metric")
@@ -76,6 +80,16 @@ def plot_sweep(rows: list[dict[str, Any]], path: str | Path) -> None:
             low = min((r["value"] for r in scored), default=0.0)
             ax.plot(jobs, [low] * len(jobs), marker, color=color, linestyle="", label=status)
     ax.set_xlabel("job (trial)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    labelled = [r for r in rows if r["overrides"]]
+    if 0 < len(labelled) <= MAX_LABELLED_JOBS:  # few enough to name each job by its overrides
+        ax.set_xticks(
+            [r["job"] for r in labelled],
+            [f"{r['job']}: {r['overrides']}" for r in labelled],
+            rotation=30,
+            ha="right",
+            fontsize=7,
+        )
     ax.set_ylabel(metric)
     ax.set_title(f"{metric} per job")
     ax.grid(alpha=0.3)
@@ -85,15 +99,14 @@ def plot_sweep(rows: list[dict[str, Any]], path: str | Path) -> None:
     plt.close(fig)
 
 
-def write_sweep_summary(sweep_dir: str | Path) -> dict[str, Any] | None:
-    """Writes the CSV and the plot; returns the best job's row (None when no job completed)."""
+def write_sweep_summary(sweep: SweepFolder) -> list[dict[str, Any]]:
+    """Writes the CSV and the plot, names the best job; returns the rows (one per job)."""
     import pandas as pd
 
-    sweep = SweepFolder(sweep_dir)
     rows = collect_jobs(sweep)
     if not rows:
         log.warning("no job folders under %s: no sweep summary", sweep.root)
-        return None
+        return rows
     pd.DataFrame(rows).to_csv(sweep.summary_csv, index=False)
     plot_sweep(rows, sweep.summary_png)
     counts = {s: sum(r["status"] == s for r in rows) for s in ("completed", "pruned", "failed")}
@@ -114,12 +127,25 @@ def write_sweep_summary(sweep_dir: str | Path) -> dict[str, Any] | None:
             best["overrides"] or "the defaults",
             best["folder"],
         )
-    return best
+    return rows
 
 
 class SweepSummary(Callback):
+    """Sums the sweep up when it ends; a sweep whose every job failed exits with code 1."""
+
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        write_sweep_summary(config.hydra.sweep.dir)
+        sweep = SweepFolder(config.hydra.sweep.dir)
+        if not sweep.root.is_dir():  # no job ran (the sweeper said why, e.g. a complete study)
+            return
+        rows = write_sweep_summary(sweep)
+        if rows and all(row["status"] == "failed" for row in rows):
+            log.error(
+                "every job of the sweep failed (%d): the error column of %s and each job's "
+                "log say why",
+                len(rows),
+                sweep.summary_csv,
+            )
+            sys.exit(1)
 
 
 def _finite(value: Any) -> bool:

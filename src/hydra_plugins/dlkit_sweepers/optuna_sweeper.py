@@ -106,6 +106,17 @@ class OptunaSweeper(Sweeper):
             previous,
             ", ".join(space),
         )
+        if _finished(study) >= self.n_trials:
+            log.info(
+                "study %r is complete: %d finished trials, hydra.sweeper.n_trials=%d. To search "
+                "further, raise it: hydra.sweeper.n_trials=%d",
+                study.study_name,
+                _finished(study),
+                self.n_trials,
+                _finished(study) + self.n_trials,
+            )
+            _log_best(study)
+            return []
         SweepFolder(self.config.hydra.sweep.dir).save_config(self.config)
 
         returns: list[JobReturn] = []
