@@ -88,3 +88,14 @@ def test_wandb_is_offline_without_an_api_key(monkeypatch, env, offline):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert wandb_offline() is offline
+
+
+def test_a_logger_that_cannot_take_the_results_fails_the_run(compose_train, monkeypatch):
+    def refuse(loggers, folder):
+        raise OSError("the TensorBoard folder is not writable")
+
+    monkeypatch.setattr("dlkit.runs.loggers.log_pictures", refuse)
+    cfg = compose_train(*TINY, "logger=tensorboard")
+    with pytest.raises(OSError, match="not writable"):
+        train(cfg)
+    assert read_summary(cfg)["status"] == "failed"

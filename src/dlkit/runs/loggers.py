@@ -48,16 +48,23 @@ def log_pictures(loggers: list, folder: RunFolder) -> None:
                 logger.experiment.log_artifact(logger.run_id, str(path), artifact_path="pictures")
 
 
-def finish_loggers(loggers: list, folder: RunFolder, rank_zero: bool = True) -> None:
-    """Send the pictures, then finalize every logger and end W&B runs (one run per job)."""
+def finish_loggers(loggers: list, folder: RunFolder, rank_zero: bool, failed: bool) -> None:
+    """Send the pictures, then finalize every logger and end W&B runs (one run per job).
+
+    After a successful fit a logger that cannot take what it is sent fails the run: the user
+    asked for that logger, so "completed" would hide results it lacks. After a failed fit its
+    own error is what the user needs: a logger's is only a warning then.
+    """
     from lightning.pytorch.loggers import WandbLogger
 
-    if rank_zero:
-        try:
+    try:
+        if rank_zero and not failed:
             log_pictures(loggers, folder)
-        except Exception as error:  # a logger's hiccup must not fail a finished run
-            log.warning("could not send the pictures to the loggers: %s", error)
-    for logger in loggers:
-        logger.finalize("success")
-        if rank_zero and isinstance(logger, WandbLogger) and logger._experiment is not None:
-            logger.experiment.finish()
+        for logger in loggers:
+            logger.finalize("failed" if failed else "success")
+            if rank_zero and isinstance(logger, WandbLogger) and logger._experiment is not None:
+                logger.experiment.finish()
+    except Exception as error:
+        if not failed:
+            raise
+        log.warning("the loggers could not be closed after the failure: %s", error)

@@ -53,8 +53,10 @@ def fit_and_test(cfg: DictConfig, folder: RunFolder) -> dict:
         best = _best_checkpoint(trainer)
         val = trainer.validate(model, datamodule=datamodule, ckpt_path=best, verbose=False)
         test = trainer.test(model, datamodule=datamodule, ckpt_path=best) if cfg.get("test") else []
-    finally:
-        finish_loggers(loggers, folder, rank_zero=trainer.is_global_zero)
+    except BaseException:
+        finish_loggers(loggers, folder, rank_zero=trainer.is_global_zero, failed=True)
+        raise
+    finish_loggers(loggers, folder, rank_zero=trainer.is_global_zero, failed=False)
 
     val_scores = split_metrics(_merged(val), "val")
     result = {
