@@ -1,5 +1,6 @@
 """`make predict`: one CSV row per new input, through the preprocessing fitted in training."""
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -7,12 +8,12 @@ import pandas as pd
 import pytest
 import torch
 from PIL import Image
-from sklearn.datasets import load_breast_cancer
+from sklearn.datasets import load_breast_cancer, load_digits
 
 from dlkit.saved.load import load_run
 from dlkit.saved.predict import predict
 from dlkit.training.run import train
-from tests.conftest import compose_config, read_summary
+from tests.conftest import FEW_BATCHES, compose_config, read_summary
 
 
 def _best_checkpoint(root: Path, *overrides: str) -> str:
@@ -110,3 +111,17 @@ def test_predict_without_input_says_what_to_pass(tmp_path, data_dir):
     cfg = compose_config("predict", ["ckpt_path=x.ckpt"], tmp_path / "pred", data_dir)
     with pytest.raises(ValueError, match=r"no inputs given: make predict ckpt_path=.* input="):
         predict(cfg)
+
+
+def test_inputs_scaled_unlike_the_training_data_are_flagged(tmp_path, caplog):
+    """Digits in 0..16 where training saw [0, 1]: predicted, with a warning and its share."""
+    best = _best_checkpoint(tmp_path, "trainer.max_epochs=1", *FEW_BATCHES)
+    raw = load_digits().images[:20, None].astype(np.float32)  # 0..16, not divided by 16
+    np.savez(tmp_path / "raw.npz", x=raw)
+    cfg = compose_config(
+        "predict", [f"ckpt_path={best}", f"input={tmp_path / 'raw.npz'}"], tmp_path / "p", tmp_path
+    )
+    with caplog.at_level(logging.WARNING):
+        predict(cfg)
+    assert "standard deviations from the training data's" in caplog.text
+    assert read_summary(tmp_path / "p")["far_from_training"] > 0.01

@@ -7,6 +7,7 @@ weights_only=True)` reads it), `load_state_dict` restores it, and `load_inputs(p
 of new samples into the tensor the model takes.
 """
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,13 @@ import numpy as np
 import torch
 
 from dlkit.errors import DataError
+
+log = logging.getLogger(__name__)
+
+# Standardized values beyond this many training standard deviations are "far"; more than
+# FAR_SHARE of them in new inputs means they were most likely scaled differently (0..16 digits
+# against [0, 1] training images), and predictions on them mean little.
+FAR, FAR_SHARE = 6.0, 0.01
 
 
 class NewInputs:
@@ -67,7 +75,23 @@ class NewInputs:
                 f"inputs in {path} have shape {tuple(x.shape[1:])} per sample, but the model "
                 f"was trained on {self._input_shape}"
             )
-        return self.transform_batch(x.cpu(), augment=False).float()
+        x = self.transform_batch(x.cpu(), augment=False).float()
+        if (share := self.far_from_training(x)) > FAR_SHARE:
+            log.warning(
+                "%.1f%% of the values in %s lie more than %g standard deviations from the "
+                "training data's: were the inputs scaled as the training data were (images as "
+                "uint8 0..255 or floats in [0, 1])? Predictions on them mean little.",
+                100 * share,
+                path,
+                FAR,
+            )
+        return x
+
+    def far_from_training(self, x: torch.Tensor) -> float:
+        """The share of standardized values in `x` beyond FAR training standard deviations."""
+        if self.mean is None or x.numel() == 0:
+            return 0.0
+        return float((x.abs() > FAR).float().mean())
 
     def state_dict(self) -> dict:
         """What training fitted, in plain Python types (checkpoints stay `weights_only`-loadable)."""

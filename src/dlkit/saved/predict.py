@@ -52,6 +52,7 @@ def predict(cfg: DictConfig) -> pd.DataFrame:
             task=run.datamodule.task,
             predictions=str(path),
             num_inputs=len(table),
+            far_from_training=run.datamodule.far_from_training(x),
         )
     return table
 
