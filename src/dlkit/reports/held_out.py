@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display needed
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 from sklearn import metrics
 
 from dlkit.reports.confusion_matrix import normalized_by_true_class, plot_confusion_matrix
@@ -53,8 +54,8 @@ def classification_report(
         scores = probabilities[:, 1]  # the second class is the positive one
         report["roc_auc"] = float(metrics.roc_auc_score(targets, scores))
         report["average_precision"] = float(metrics.average_precision_score(targets, scores))
-        path = folder.picture(folder.roc_pr_curves_png)
-        plot_roc_pr(targets, scores, str(class_names[1]), path)
+        named = np.asarray([str(n) for n in class_names])[targets]  # axis and legend by name
+        plot_roc_pr(named, scores, str(class_names[1]), folder.picture(folder.roc_pr_curves_png))
     return report
 
 
@@ -71,6 +72,9 @@ def regression_report(predictions: np.ndarray, targets: np.ndarray, folder: RunF
             targets, predictions, kind=kind, ax=ax, subsample=None, scatter_kwargs={"alpha": 0.5}
         )
         ax.set_title(title)
+        for axis in (ax.xaxis, ax.yaxis):  # a few round ticks, whatever the targets' scale
+            axis.set_major_locator(MaxNLocator(nbins=6))
+        ax.tick_params(labelsize=8)
         fig.tight_layout()
         fig.savefig(folder.picture(name), dpi=110)
         plt.close(fig)
@@ -79,16 +83,19 @@ def regression_report(predictions: np.ndarray, targets: np.ndarray, folder: RunF
 
 
 def plot_roc_pr(targets: np.ndarray, scores: np.ndarray, positive: str, path: Path) -> None:
-    """ROC and precision-recall curves of a binary classifier, side by side."""
+    """ROC and precision-recall curves of a binary classifier, side by side; `targets` are class
+    names, so that the axes and the legend name the positive class the same way."""
     fig, (roc, pr) = plt.subplots(1, 2, figsize=(10, 4.5))
-    metrics.RocCurveDisplay.from_predictions(targets, scores, ax=roc, name=f"positive: {positive}")
+    metrics.RocCurveDisplay.from_predictions(
+        targets, scores, pos_label=positive, ax=roc, name="network"
+    )
     roc.plot([0, 1], [0, 1], "k:", label="chance")
     roc.set_title("test split: ROC curve")
     roc.legend(loc="lower right")
     metrics.PrecisionRecallDisplay.from_predictions(
-        targets, scores, ax=pr, name=f"positive: {positive}"
+        targets, scores, pos_label=positive, ax=pr, name="network"
     )
-    pr.axhline(targets.mean(), color="k", linestyle=":", label="chance")
+    pr.axhline((targets == positive).mean(), color="k", linestyle=":", label="chance")
     pr.set_title("test split: precision-recall curve")
     pr.legend(loc="lower left")
     fig.tight_layout()

@@ -7,6 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display needed
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 
 def plot_learning_curves(history: Sequence[dict[str, float]], path: str | Path) -> None:
@@ -33,6 +34,7 @@ def plot_learning_curves(history: Sequence[dict[str, float]], path: str | Path) 
                 ax.plot(epochs, values, style, marker="o", markersize=3, label=split)
         ax.set_title(metric)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()

@@ -79,6 +79,7 @@ def _export_onnx(model: torch.nn.Module, example: torch.Tensor, path: Path) -> N
         (example,),
         str(path),
         dynamo=True,
+        external_data=False,  # one self-contained file (models here are far below ONNX's 2 GB)
         input_names=["input"],
         output_names=["output"],
         dynamic_shapes=({0: batch},),
