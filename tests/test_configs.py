@@ -7,6 +7,7 @@ from hydra.errors import ConfigCompositionException
 from hydra.utils import get_object
 from omegaconf import OmegaConf
 
+from tests.cli import output, run_train
 from tests.conftest import CONFIG_DIR
 
 # groups whose options are picked with `group=option` on the command line
@@ -98,3 +99,25 @@ def test_configs_folder_has_every_group():
         "local",
     }
     assert expected <= groups
+
+
+@pytest.mark.parametrize(
+    ("overrides", "net"),
+    [
+        (["data=wine"], "MLP"),  # a table: the model that fits it
+        (["data=csv", "data.path=x.csv", "data.target=y"], "MLP"),
+        (["data=wine", "model=cnn"], "CNN"),  # an explicit model wins
+        (["data=mnist1d"], "CNN"),  # 1-D convolutions over sequences
+        (["experiment=mnist1d_gru"], "RecurrentNet"),  # a recipe picks its own
+        ([], "CNN"),
+    ],
+)
+def test_the_default_model_follows_the_data(compose_train, overrides, net):
+    assert compose_train(*overrides).model.net._target_.endswith(f".{net}")
+
+
+def test_a_home_folder_in_a_value_is_expanded():
+    """`data.path=~/photos` as a shell would expand it (Hydra's parser would refuse the `~`)."""
+    result = run_train("data=image_folder", "data.path=~/photos", "--cfg", "job")
+    assert result.returncode == 0, output(result)[-3000:]
+    assert OmegaConf.create(result.stdout).data.path == str(Path.home() / "photos")

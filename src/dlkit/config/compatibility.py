@@ -4,6 +4,8 @@ Checked before anything is built, so `data=wine model=gru` stops at once with th
 models that do fit, instead of failing deep inside a forward pass.
 """
 
+from pathlib import Path
+
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf
@@ -28,28 +30,23 @@ def check_compatible(cfg: DictConfig) -> None:
 
 
 def _models_for(modality: str) -> list[str]:
-    """Names of the `model=` options whose net takes `modality`."""
-    options = {path.stem: OmegaConf.load(path) for path in sorted(MODEL_CONFIGS.glob("*.yaml"))}
-    shared = {parent for option in options.values() for parent in _parents(option)}
+    """Names of the `model=` options whose net takes `modality` (shared parts live in parts/)."""
     fitting = []
-    for name in options:
-        target = _net_target(name, options)
-        if name not in shared and modality in getattr(get_class(target), "modalities", ()):
-            fitting.append(name)
+    for path in sorted(MODEL_CONFIGS.glob("*.yaml")):
+        target = _net_target(path)
+        if target and modality in getattr(get_class(target), "modalities", ()):
+            fitting.append(path.stem)
     return fitting
 
 
-def _net_target(name: str, options: dict[str, DictConfig]) -> str | None:
-    """The net class a model option names, itself or through the options it builds on."""
-    target = OmegaConf.select(options[name], "net._target_")
-    for parent in _parents(options[name]):
-        target = target or _net_target(parent, options)
+def _net_target(path: Path) -> str | None:
+    """The net class a model option names, itself or through the parts it builds on."""
+    option = OmegaConf.load(path)
+    target = OmegaConf.select(option, "net._target_")
+    for entry in option.get("defaults", []):
+        if target is None and isinstance(entry, str) and entry != "_self_":
+            target = _net_target(path.parent / f"{entry.split('@')[0]}.yaml")
     return target
-
-
-def _parents(option: DictConfig) -> list[str]:
-    """The options an option builds on (`base`, `recurrent`): shared parts, not models."""
-    return [p for p in option.get("defaults", []) if isinstance(p, str) and p != "_self_"]
 
 
 def _choice(group: str) -> str:
