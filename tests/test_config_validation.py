@@ -56,6 +56,13 @@ def test_the_default_config_passes(compose_train):
     check_arguments(compose_train())
 
 
+def test_an_added_key_is_checked_through_the_parents_that_take_kwargs(compose_train):
+    """The data modules pass their shared settings on to BaseDataModule as **kwargs."""
+    with pytest.raises(ConfigError, match=r"did you mean data\.batch_size\?"):
+        check_arguments(compose_train("data=wine", "+data.batch_sizee=3"))
+    check_arguments(compose_train("data=wine", "data.batch_size=3"))
+
+
 def test_an_added_key_the_class_does_not_take_suggests_the_right_one(compose_train):
     cfg = compose_train("+trainer.max_epoch=3", "debug=fdr")
     with pytest.raises(ConfigError, match=r"did you mean trainer.max_epochs\?"):
@@ -91,7 +98,7 @@ def test_bad_value_stops_before_torch_is_imported(tmp_path):
 )
 def test_hydra_stops_misspelled_keys_and_unknown_options(tmp_path, override, message):
     result = _entry_point(override, f"hydra.run.dir={tmp_path}")
-    assert result.returncode != 0 and message in result.stderr
+    assert result.returncode == 2 and message in result.stderr
     assert not _imported_torch(result)
 
 

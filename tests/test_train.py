@@ -87,3 +87,15 @@ def test_make_train_args_reach_hydra():
     assert result.returncode == 0, result.stderr[-3000:]
     printed = OmegaConf.create(result.stdout)
     assert printed.model.net._target_ == "dlkit.models.nets.mlp.MLP"
+
+
+def test_debug_overfit_learns_its_few_batches(compose_train):
+    """`make train debug=overfit`: the same three batches every epoch, learned by heart (the
+    batch-per-index loaders must survive Lightning's switch to in-order sampling)."""
+    cfg = compose_train(
+        "debug=overfit", "trainer.max_epochs=15", "callbacks.rich_progress_bar=null"
+    )
+    train(cfg)
+    assert read_summary(cfg)["status"] == "completed"
+    metrics = pd.read_csv(Path(cfg.paths.output_dir) / "metrics.csv")
+    assert metrics["train/acc"].dropna().iloc[-1] > 0.95

@@ -13,9 +13,12 @@ import math
 import lightning.pytorch as L
 import torch
 
+from dlkit.errors import BadInput
 
-class DivergenceError(RuntimeError):
-    """The training loss diverged."""
+
+class DivergenceError(BadInput):
+    """The training loss diverged: settings to change (the learning rate), not a bug to debug,
+    so the run ends with this message alone and exit code 2."""
 
 
 class StopOnDivergence(L.Callback):

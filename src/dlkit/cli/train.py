@@ -3,14 +3,12 @@
 `make train resume=<run folder>` continues a run that was stopped (`dlkit.runs.resume`).
 """
 
-import sys
-
 import hydra
 from omegaconf import DictConfig
 
 from dlkit.config import CONFIG_DIR
 from dlkit.errors import BadInput
-from dlkit.runs.startup import check_before_work, end_on_bad_input, prepare_command_line
+from dlkit.runs.startup import check_before_work, end_on_bad_input, start
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
@@ -25,5 +23,4 @@ def main(cfg: DictConfig) -> float | None:
 
 
 if __name__ == "__main__":
-    sys.argv[1:] = prepare_command_line(sys.argv[1:])
-    main()
+    start(main, resumable=True)

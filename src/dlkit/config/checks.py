@@ -15,9 +15,11 @@ Keys a user adds with `+` are checked against the signature of the class they go
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf.errors import MissingMandatoryValue
 
 from dlkit.errors import ConfigError
 
@@ -65,6 +67,13 @@ def number(low: float, high: float = math.inf, *, low_open: bool, high_open: boo
 
 def optional(check: Check) -> Check:
     return lambda value: None if value is None else check(value)
+
+
+def existing_file(value: Any) -> str | None:
+    """A path to a file that exists (`~` is the home folder)."""
+    if not isinstance(value, str) or not Path(value).expanduser().is_file():
+        return f"must name an existing file, but {value!r} is none"
+    return None
 
 
 def fraction_of_batches(value: Any) -> str | None:
@@ -131,6 +140,7 @@ def cv_problems(cv: Any, ckpt_path: str | None = None) -> list[str]:
 # key -> check; a key absent from the config (another model, no early stopping) is skipped.
 RULES: dict[str, Check] = {
     "seed": integer(0),
+    "ckpt_path": optional(existing_file),
     "trainer.max_epochs": integer(-1),
     "trainer.min_epochs": optional(integer(0)),
     "trainer.max_steps": integer(-1),
@@ -160,13 +170,15 @@ HINTS = {
 }
 
 
-def check_config(cfg: DictConfig) -> None:
-    """Raise one ConfigError listing every problem of the composed config."""
+def check_config(cfg: DictConfig, command: str = "train") -> None:
+    """Raise one ConfigError listing every problem of the composed config of `make <command>`."""
     problems = []
     for key, check in RULES.items():
         try:
             value = OmegaConf.select(cfg, key, default=_ABSENT, throw_on_missing=True)
-        except Exception as error:  # an interpolation that does not resolve, a missing value
+        except MissingMandatoryValue:  # `???`: listed below with the other keys left without one
+            continue
+        except Exception as error:  # an interpolation that does not resolve
             problems.append(f"{key}: {error}".splitlines()[0])
             continue
         if value is _ABSENT or isinstance(value, (DictConfig, ListConfig)):
@@ -180,7 +192,7 @@ def check_config(cfg: DictConfig) -> None:
         problem = fold_problem(data.num_folds, data.fold, "data.num_folds", "data.fold")
         problems += [problem] if problem else []
     problems += [
-        f"{key} has no value: give it one (make train {key}=…)"
+        f"{key} has no value: give it one (make {command} {key}=…)"
         for key in sorted(OmegaConf.missing_keys(cfg))
     ]
     if problems:

@@ -1,19 +1,22 @@
 """What an entry point does around Hydra, before torch is imported: secrets, resume, checks.
 
-`prepare_command_line` runs before Hydra parses the command line, `check_before_work` once the
-config is composed; bad input from then on ends with `end_on_bad_input`: one message, exit
-code 2, no traceback (in a sweep, only that job fails).
+`start` runs an entry point: the command line is prepared before Hydra parses it, and
+`check_before_work` runs once the config is composed. Bad input ends a run with one message,
+exit code 2 and no traceback (`end_on_bad_input`; in a sweep, only that job fails), whether our
+checks or Hydra's own (a misspelled key, an unknown option) find it.
 """
 
 import logging
 import signal
 import sys
+from collections.abc import Callable
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from dlkit.config.checks import check_config
+from dlkit.config.overrides import expand_home
 from dlkit.errors import BadInput, ConfigError
 from dlkit.runs.folder import RunFolder
 from dlkit.runs.resume import check_same_config, resume_arguments, resume_requeued_job
@@ -22,12 +25,29 @@ from dlkit.runs.summary import RunSummary
 
 log = logging.getLogger(__name__)
 
+# Set when Hydra has composed a job: an exit with code 1 before that is Hydra rejecting the
+# command line (it prints its own message), which is bad input like any other.
+_job_started = False
 
-def prepare_command_line(arguments: list[str]) -> list[str]:
-    """Load `.env`, expand `resume=<run folder>`; a bad resume stops here with one message."""
-    load_dotenv()
+
+def start(hydra_main: Callable[[], object], resumable: bool = False) -> None:
+    """Run an entry point's Hydra main on the prepared command line."""
+    sys.argv[1:] = prepare_command_line(sys.argv[1:], resumable)
     try:
-        return resume_arguments(arguments)
+        hydra_main()
+    except SystemExit as error:
+        if error.code == 1 and not _job_started:
+            raise SystemExit(2) from None
+        raise
+
+
+def prepare_command_line(arguments: list[str], resumable: bool = False) -> list[str]:
+    """Load `.env`, expand `~` in values and (training) `resume=<run folder>`; a bad resume
+    stops here with one message."""
+    load_dotenv()
+    arguments = [expand_home(a) for a in arguments]
+    try:
+        return resume_arguments(arguments) if resumable else arguments
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
@@ -35,12 +55,14 @@ def prepare_command_line(arguments: list[str]) -> list[str]:
 
 def check_before_work(cfg: DictConfig) -> None:
     """Mask secrets in logs and check the config; a bad one ends the run, marked failed."""
+    global _job_started
+    _job_started = True
     mask_secrets_in_logs()
     stop_on_sigterm()
     if resume_requeued_job(cfg):
         log.info("requeued SLURM job: continuing from %s", cfg.ckpt_path)
     try:
-        check_config(cfg)
+        check_config(cfg, command=HydraConfig.get().job.config_name)
         if cfg.get("resume"):
             check_same_config(cfg, _resume_overrides())
     except ConfigError as error:

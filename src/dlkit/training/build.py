@@ -11,10 +11,13 @@ import logging
 
 import hydra
 import lightning.pytorch as L
+from hydra.errors import InstantiationException
+from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import LearningRateMonitor
 from omegaconf import DictConfig, open_dict
 
 from dlkit.data.base import BaseDataModule
+from dlkit.errors import ConfigError
 from dlkit.models.task import TaskModule
 
 log = logging.getLogger(__name__)
@@ -65,7 +68,18 @@ def build_callbacks(cfg: DictConfig, loggers: list) -> list:
 
 
 def build_trainer(cfg: DictConfig, callbacks: list, loggers: list) -> L.Trainer:
-    return hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    """The Trainer; settings it refuses (a GPU that is not there) are bad input, one message."""
+    try:
+        return hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    except InstantiationException as error:
+        if not isinstance(error.__cause__, MisconfigurationException):
+            raise
+        raise ConfigError(
+            f"the Trainer cannot start with trainer.accelerator={cfg.trainer.accelerator} "
+            f"trainer.devices={cfg.trainer.devices}: {str(error.__cause__).rstrip('.!')}. trainer=gpu and "
+            "trainer=ddp need CUDA GPUs, trainer=mps an Apple GPU; without one, use trainer=cpu "
+            "(or trainer=ddp_cpu for several processes)"
+        ) from error
 
 
 def _instantiate_named(group: DictConfig | None) -> list:
