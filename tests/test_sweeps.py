@@ -90,6 +90,14 @@ def test_a_complete_study_says_so_and_runs_nothing(tmp_path):
     assert not (tmp_path / "sweep").exists()
 
 
+def _default_study(tmp_path: Path) -> optuna.Study:
+    """The study `hparams_search=digits_cnn_optuna` keeps in its default storage."""
+    from dlkit.sweeps.storage import open_storage
+
+    storage = open_storage(str(tmp_path / "logs" / "optuna.journal"), None, None)
+    return optuna.load_study(study_name="digits_cnn", storage=storage)
+
+
 def _optuna(tmp_path: Path, sweep: str, *overrides: str):
     return run_train(
         *SHORT,
@@ -105,8 +113,7 @@ def _optuna(tmp_path: Path, sweep: str, *overrides: str):
 def test_optuna_search_resumes_its_study(tmp_path):
     first = _optuna(tmp_path, "first", "hydra.sweeper.n_trials=2")
     assert first.returncode == 0, output(first)[-3000:]
-    storage = f"sqlite:///{tmp_path / 'logs' / 'optuna.db'}"  # the default: under paths.log_dir
-    study = optuna.load_study(study_name="digits_cnn", storage=storage)
+    study = _default_study(tmp_path)  # the default storage: a journal under paths.log_dir
     assert [t.number for t in study.trials] == [0, 1]
     assert {t.state for t in study.trials} == {TrialState.COMPLETE}
     assert list(_summary_csv(tmp_path / "first")["trial"]) == [0, 1]
@@ -115,7 +122,7 @@ def test_optuna_search_resumes_its_study(tmp_path):
     again = _optuna(tmp_path, "again", "hydra.sweeper.n_trials=3")
     assert again.returncode == 0, output(again)[-3000:]
     assert "2 trials so far" in output(again)
-    study = optuna.load_study(study_name="digits_cnn", storage=storage)
+    study = _default_study(tmp_path)
     assert [t.number for t in study.trials] == [0, 1, 2]
     table = _summary_csv(tmp_path / "again")
     assert list(table["job"]) == [2] and list(table["status"]) == ["completed"]
@@ -143,9 +150,7 @@ def test_pruning_stops_a_hopeless_trial(tmp_path):
         "++trainer.limit_train_batches=10",
     )
     assert result.returncode == 0, output(result)[-3000:]
-    study = optuna.load_study(
-        study_name="digits_cnn", storage=f"sqlite:///{tmp_path / 'logs' / 'optuna.db'}"
-    )
+    study = _default_study(tmp_path)
     trials = {t.params["optimizer.lr"]: t for t in study.trials}
     assert set(trials) == {0.01, 1e-9}, "the seeded sampler (seed 42) draws each rate once"
     hopeless, good = trials[1e-9], trials[0.01]
@@ -160,7 +165,11 @@ def test_pruning_stops_a_hopeless_trial(tmp_path):
 
 @pytest.mark.parametrize(
     ("search", "data"),
-    [("digits_cnn_optuna", "DigitsDataModule"), ("mnist1d_cnn_optuna", "MNIST1DDataModule")],
+    [
+        ("digits_cnn_optuna", "DigitsDataModule"),
+        ("digits_mlp_optuna", "DigitsDataModule"),
+        ("mnist1d_cnn_optuna", "MNIST1DDataModule"),
+    ],
 )
 def test_ready_searches_compose_with_a_valid_space(search, data):
     from hydra_plugins.dlkit_sweepers.search_space import params_as_overrides, parse_overrides
@@ -169,7 +178,7 @@ def test_ready_searches_compose_with_a_valid_space(search, data):
     cfg = _compose_with_hydra(f"hparams_search={search}")
     sweeper = cfg.hydra.sweeper
     assert sweeper._target_.endswith("OptunaSweeper") and cfg.data._target_.endswith(data)
-    assert sweeper.storage.startswith("sqlite:///") and sweeper.storage.endswith("/logs/optuna.db")
+    assert sweeper.storage.endswith("/logs/optuna.journal")  # many workers on this machine
     assert sweeper.sampler.seed == cfg.seed
     space = {
         o.get_key_element(): distribution(o)
@@ -197,7 +206,8 @@ def test_trials_left_running_by_a_stopped_sweep_are_failed():
     import subprocess
     import sys
 
-    from hydra_plugins.dlkit_sweepers.optuna_sweeper import HOST, PID, _fail_abandoned_trials
+    from dlkit.sweeps.study import fail_abandoned_trials
+    from dlkit.sweeps.trial_attrs import HOST, PID
 
     stopped = subprocess.Popen([sys.executable, "-c", "pass"])
     stopped.wait()  # its pid now belongs to no process
@@ -206,7 +216,7 @@ def test_trials_left_running_by_a_stopped_sweep_are_failed():
     for trial, pid in ((abandoned, stopped.pid), (live, os.getpid())):
         trial.set_user_attr(HOST, socket.gethostname())
         trial.set_user_attr(PID, pid)
-    _fail_abandoned_trials(study)
+    fail_abandoned_trials(study)
     states = [t.state for t in study.trials]
     assert states == [TrialState.FAIL, TrialState.RUNNING]
 
@@ -222,9 +232,7 @@ def test_parallel_trials_with_joblib_prune_through_the_storage(tmp_path):
         "hydra.sweeper.n_trials=2",
     )
     assert result.returncode == 0, output(result)[-3000:]
-    study = optuna.load_study(
-        study_name="digits_cnn", storage=f"sqlite:///{tmp_path / 'logs' / 'optuna.db'}"
-    )
+    study = _default_study(tmp_path)
     assert {t.state for t in study.trials} == {TrialState.COMPLETE}
     # each job, in its own process, reported its epochs to its own trial
     assert [len(t.intermediate_values) for t in study.trials] == [2, 2]

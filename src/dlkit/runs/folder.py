@@ -119,6 +119,8 @@ class SweepFolder:
             self.root / f"sweep_summary.{e}" for e in ("csv", "png")
         )
         self.cv_summary = self.root / "cv_summary.json"
+        # the GPUs that the sweep's parallel jobs hold, one lock file each (dlkit.sweeps.devices)
+        self.device_locks = self.root / ".devices"
 
     def jobs(self) -> Iterator[RunFolder]:
         """The folders of the jobs that Hydra started (each has its `.hydra/`)."""

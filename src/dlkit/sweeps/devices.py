@@ -20,6 +20,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from dlkit.runs.folder import SweepFolder
+
 log = logging.getLogger(__name__)
 
 VISIBLE = "CUDA_VISIBLE_DEVICES"
@@ -99,7 +101,7 @@ class ShareDevices(Callback):
         shared = os.environ.get(SHARED)
         if not shared:
             return
-        lock_folder = Path(config.hydra.sweep.dir) / ".devices"
+        lock_folder = SweepFolder(config.hydra.sweep.dir).device_locks
         device = claim_device(shared.split(","), int(config.hydra.job.num), lock_folder)
         os.environ[VISIBLE] = device  # again for each job: SeparateDistributedJobs restores it
-        log.info("this job trains on GPU %s (%s=%s)", device, VISIBLE, device)
+        log.info("this job (process %d) trains on GPU %s (%s)", os.getpid(), device, VISIBLE)
