@@ -202,23 +202,28 @@ def test_mnist1d_search_runs_a_trial(tmp_path):
 
 
 def test_trials_left_running_by_a_stopped_sweep_are_failed():
-    import socket
     import subprocess
     import sys
 
     from dlkit.sweeps.study import fail_abandoned_trials
-    from dlkit.sweeps.trial_attrs import HOST, PID
+    from dlkit.sweeps.trial_attrs import BOOT, PID, this_machine
 
     stopped = subprocess.Popen([sys.executable, "-c", "pass"])
     stopped.wait()  # its pid now belongs to no process
     study = optuna.create_study()
-    abandoned, live = study.ask(), study.ask()
-    for trial, pid in ((abandoned, stopped.pid), (live, os.getpid())):
-        trial.set_user_attr(HOST, socket.gethostname())
-        trial.set_user_attr(PID, pid)
+    abandoned, live, elsewhere = study.ask(), study.ask(), study.ask()
+    # the third ran on another machine of the same host name: its process id means nothing here
+    other_machine = {**this_machine(), BOOT: "another-boot-id"}
+    for trial, pid, machine in (
+        (abandoned, stopped.pid, this_machine()),
+        (live, os.getpid(), this_machine()),
+        (elsewhere, stopped.pid, other_machine),
+    ):
+        for key, value in {**machine, PID: pid}.items():
+            trial.set_user_attr(key, value)
     fail_abandoned_trials(study)
     states = [t.state for t in study.trials]
-    assert states == [TrialState.FAIL, TrialState.RUNNING]
+    assert states == [TrialState.FAIL, TrialState.RUNNING, TrialState.RUNNING]
 
 
 @pytest.mark.slow
@@ -237,3 +242,14 @@ def test_parallel_trials_with_joblib_prune_through_the_storage(tmp_path):
     # each job, in its own process, reported its epochs to its own trial
     assert [len(t.intermediate_values) for t in study.trials] == [2, 2]
     assert "Joblib.Parallel(n_jobs=2" in output(result)
+
+
+def test_jobs_are_labelled_by_the_overrides_that_tell_them_apart():
+    from dlkit.sweeps.summary import _distinct_overrides
+
+    rows = [
+        {"job": 0, "overrides": "trainer.max_epochs=2 paths.log_dir=/x optimizer.lr=0.1"},
+        {"job": 1, "overrides": "trainer.max_epochs=2 paths.log_dir=/x optimizer.lr=0.01"},
+    ]
+    assert _distinct_overrides(rows) == {0: "optimizer.lr=0.1", 1: "optimizer.lr=0.01"}
+    assert _distinct_overrides(rows[:1]) == {0: rows[0]["overrides"]}  # one job: all of them

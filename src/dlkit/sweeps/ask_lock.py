@@ -43,9 +43,11 @@ def ask_lock(value: str | None, storage, study_name: str) -> Iterator[None]:
 
         url = make_url(value)
         backend = url.get_backend_name()
-        if backend == "sqlite":
+        if backend == "sqlite" and url.database not in (None, "", ":memory:"):
             with _file_lock(Path(url.database)):
                 yield
+        elif backend == "sqlite":  # a database in memory belongs to one process
+            yield
         elif backend in ("postgresql", "mysql"):
             with _database_lock(storage.engine, backend, f"{NAMESPACE}:{study_name}"):
                 yield

@@ -8,12 +8,11 @@ import contextlib
 import logging
 import math
 import os
-import socket
 import time
 
 from hydra.core.utils import JobReturn, JobStatus
 
-from dlkit.sweeps.trial_attrs import FOLDER, HOST, PID, worker_of
+from dlkit.sweeps.trial_attrs import FOLDER, PID, on_this_machine, this_machine, worker_of
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,8 @@ def wait_for_other_workers(study, storage, n_trials: int) -> None:
 
 def claim(trial, folder: str) -> None:
     """Mark the trial as this worker's: its host, process and the job folder it will run in."""
-    trial.set_user_attr(HOST, socket.gethostname())
+    for key, value in this_machine().items():
+        trial.set_user_attr(key, value)
     trial.set_user_attr(PID, os.getpid())
     trial.set_user_attr(FOLDER, folder)
 
@@ -72,10 +72,9 @@ def fail_abandoned_trials(study) -> None:
     (a worker restarted after a crash need not wait for their heartbeat to lapse)."""
     from optuna.trial import TrialState
 
-    host = socket.gethostname()
     for trial in study.get_trials(states=(TrialState.RUNNING,)):
         pid = trial.user_attrs.get(PID)
-        if trial.user_attrs.get(HOST) == host and pid is not None and not _alive(pid):
+        if on_this_machine(trial) and pid is not None and not _alive(pid):
             log.warning("trial %d was left running by a stopped sweep: failed", trial.number)
             _tell_once(study, trial.number, state=TrialState.FAIL)
 
