@@ -24,7 +24,9 @@ from dlkit.sweeps.storage import is_journal
 log = logging.getLogger(__name__)
 
 LOCK_SUFFIX = ".ask.lock"
-NAMESPACE = "dlkit.ask"  # the lock's name in the database: this study's asks, nothing else
+NAMESPACE = "dlkit.ask"
+# a worker holds the lock for milliseconds; waiting this long means the database is stuck
+DATABASE_LOCK_TIMEOUT_S = 600  # the lock's name in the database: this study's asks, nothing else
 
 
 @contextlib.contextmanager
@@ -75,12 +77,17 @@ def _database_lock(engine, backend: str, name: str) -> Iterator[None]:
     if backend == "postgresql":  # advisory locks are named by a 64-bit integer
         key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
         take, give_back = "SELECT pg_advisory_lock(:key)", "SELECT pg_advisory_unlock(:key)"
-    else:  # MySQL names locks by a string of at most 64 characters
+    else:  # MySQL (and MariaDB) name locks by a string of at most 64 characters
         key = hashlib.sha256(name.encode()).hexdigest()[:64]
-        take, give_back = "SELECT GET_LOCK(:key, -1)", "SELECT RELEASE_LOCK(:key)"
+        take = f"SELECT GET_LOCK(:key, {DATABASE_LOCK_TIMEOUT_S})"
+        give_back = "SELECT RELEASE_LOCK(:key)"
     with engine.connect() as connection:
-        connection.execute(text(take), {"key": key})
+        taken = connection.execute(text(take), {"key": key}).scalar()
         connection.commit()
+        if taken == 0:  # GET_LOCK's answer when the time-out passed (pg_advisory_lock waits)
+            raise RuntimeError(
+                f"no worker released the study's lock within {DATABASE_LOCK_TIMEOUT_S} s"
+            )
         try:
             yield
         finally:
