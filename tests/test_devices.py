@@ -82,3 +82,14 @@ def test_parallel_joblib_jobs_train_on_a_gpu_each(tmp_path):
         assert gpu_of_process.setdefault(process, gpu) == gpu  # a process keeps its GPU
     # the two processes of the pool, each on a GPU of its own
     assert sorted(gpu_of_process.values()) == ["0", "1"]
+
+
+def test_workers_share_the_cpu_cores(monkeypatch):
+    from dlkit.sweeps.workers import cpu_share
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 16)
+    assert cpu_share(4) == {"OMP_NUM_THREADS": "4"}
+    assert cpu_share(32) == {"OMP_NUM_THREADS": "1"}
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")  # the user's own choice stands
+    assert cpu_share(4) == {}

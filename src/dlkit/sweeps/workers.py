@@ -2,9 +2,9 @@
 
 Each worker is the same `make sweep …` (`python -m dlkit.cli.train --multirun …`) in a process
 of its own; the study's storage is what they share, exactly as workers on other machines would
-(start `make sweep …` there with the same study name and a database URL). The devices of this
-machine are shared out round-robin (`dlkit.sweeps.devices`). This waits for every worker and
-fails if any did; each line a worker prints comes prefixed with its number.
+(start `make sweep …` there with the same study name and a database URL). The GPUs of this
+machine are shared out round-robin (`dlkit.sweeps.devices`), its CPU cores evenly. This waits
+for every worker and fails if any did; each line a worker prints comes prefixed with its number.
 """
 
 import logging
@@ -23,6 +23,7 @@ from dlkit.sweeps.devices import VISIBLE, share_devices, visible_devices
 log = logging.getLogger(__name__)
 
 TRAIN_MODULE = "dlkit.cli.train"  # what `make sweep` runs
+THREADS = "OMP_NUM_THREADS"  # the threads torch computes with on a CPU
 
 
 def check_shared_study(cfg: DictConfig, n: int) -> tuple[str, str]:
@@ -67,12 +68,21 @@ def worker_overrides(overrides: list[str], index: int) -> list[str]:
     return out
 
 
+def cpu_share(n: int) -> dict[str, str]:
+    """Each of n workers gets its share of this machine's cores: torch (OpenMP) would otherwise
+    give every worker a thread per core, n times more threads than cores, which slows them all.
+    A thread count the user set is kept."""
+    if THREADS in os.environ:
+        return {}
+    return {THREADS: str(max(1, (os.cpu_count() or 1) // n))}
+
+
 def run_workers(n: int, overrides: list[str]) -> int:
     """Start n workers, stream their output, wait for all; the first failing exit code, or 0."""
     devices = share_devices(visible_devices(), n)
     processes = []
     for index in range(n):
-        env = dict(os.environ)
+        env = {**os.environ, **cpu_share(n)}
         if devices[index]:
             env[VISIBLE] = ",".join(devices[index])
         command = [sys.executable, "-m", TRAIN_MODULE, "--multirun"]
