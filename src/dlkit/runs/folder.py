@@ -39,7 +39,11 @@ class RunFolder:
     #: the pictures sent to the loggers that show images
     logged_pictures = (learning_curves_png, confusion_matrix_png)
     #: `make export format=…` writes one of these
-    model_files: ClassVar[dict[str, str]] = {"onnx": "model.onnx", "torchscript": "model.pt"}
+    model_files: ClassVar[dict[str, str]] = {
+        "torch_export": "model.pt2",
+        "onnx": "model.onnx",
+        "torchscript": "model.pt",
+    }
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
