@@ -107,28 +107,43 @@ def _isolated_python(tmp_path: Path) -> Path:
     return venv / "bin" / "python"
 
 
-def test_a_renamed_clone_is_a_project_of_its_own(tmp_path):
+@pytest.fixture
+def renamed(tmp_path) -> Path:
+    """A fresh clone renamed to acme_vision."""
     clone = _clone(tmp_path)
     result = _rename(clone, "acme_vision")
     assert result.returncode == 0, result.stderr
-    assert _rename(clone, "acme_vision").stdout.startswith("the project is already named")
-    assert not (clone / "src" / "dlkit").exists() and (clone / "src" / "acme_vision").is_dir()
-    assert (clone / "src" / "hydra_plugins" / "acme_vision_sweepers").is_dir()
+    return clone
+
+
+def _in_clone(clone: Path, *command: str) -> subprocess.CompletedProcess:
+    python = _isolated_python(clone.parent)
+    env = {"PYTHONPATH": str(clone / "src"), "PATH": "/usr/bin:/bin", "HOME": str(clone.parent)}
+    return subprocess.run(
+        [str(python), *command], cwd=clone, env=env, capture_output=True, text=True, timeout=900
+    )
+
+
+def test_a_renamed_clone_names_itself_everywhere(renamed):
+    assert _rename(renamed, "acme_vision").stdout.startswith("the project is already named")
+    assert not (renamed / "src" / "dlkit").exists() and (renamed / "src" / "acme_vision").is_dir()
+    assert (renamed / "src" / "hydra_plugins" / "acme_vision_sweepers").is_dir()
     leftovers = subprocess.run(
-        ["git", "grep", "-l", "-w", "dlkit"], cwd=clone, capture_output=True, text=True
+        ["git", "grep", "-l", "-w", "dlkit"], cwd=renamed, capture_output=True, text=True
     ).stdout
     assert leftovers == "", leftovers
-    assert (clone / "README.md").read_text().startswith("# acme_vision\n")
-    python = _isolated_python(tmp_path)
-    env = {"PYTHONPATH": str(clone / "src"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    tests = ["tests/test_configs.py", "tests/test_layout.py", "-q", "-p", "no:cacheprovider"]
-    done = subprocess.run(
-        [str(python), "-m", "pytest", *tests], cwd=clone, env=env, capture_output=True, text=True
-    )
+    assert (renamed / "README.md").read_text().startswith("# acme_vision\n")
+    done = _in_clone(renamed, "-m", "acme_vision.cli.train", "model=mlp", "--cfg", "job")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "_target_: acme_vision.models.nets.mlp.MLP" in done.stdout
+
+
+@pytest.mark.slow  # a training run and two test files in the renamed clone
+def test_a_renamed_clone_tests_and_trains(renamed, tmp_path):
+    done = _in_clone(renamed, "-m", "pytest", "tests/test_configs.py", "tests/test_layout.py", "-q")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    run = subprocess.run(
-        [str(python), "-m", "acme_vision.cli.train", "debug=fdr", "callbacks.rich_progress_bar=null",
-         f"hydra.run.dir={tmp_path / 'run'}", f"paths.data_dir={tmp_path / 'data'}"],
-        cwd=clone, env=env, capture_output=True, text=True, timeout=600,
+    run = _in_clone(
+        renamed, "-m", "acme_vision.cli.train", "debug=fdr", "callbacks.rich_progress_bar=null",
+        f"hydra.run.dir={tmp_path / 'run'}", f"paths.data_dir={tmp_path / 'data'}",
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
