@@ -147,3 +147,14 @@ def test_a_renamed_clone_tests_and_trains(renamed, tmp_path):
         f"hydra.run.dir={tmp_path / 'run'}", f"paths.data_dir={tmp_path / 'data'}",
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+
+
+@pytest.mark.slow  # resolves every pinned package in a fresh environment
+def test_the_lock_installs_in_a_fresh_environment(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    command = [str(venv / "bin" / "pip"), "install", "--dry-run", "--quiet", "-c", str(LOCK)]
+    done = subprocess.run(
+        [*command, "-e", f"{ROOT}[dev]"], capture_output=True, text=True, timeout=1800
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
