@@ -7,6 +7,7 @@
     <run>/*.png                   learning curves, confusion matrix, ... (the `*_png` names below)
     <run>/fold_<k>/               with cv.folds=k: a complete run folder per fold
     <run>/.hydra/                 Hydra's own records: config.yaml, hydra.yaml, overrides.yaml
+    <run>/.run.lock               while a run uses the folder (a folder named on the command line)
 
 A sweep's folder holds one run folder per job, plus `multirun.yaml`, `sweep_summary.csv/.png` and
 `cv_summary.json` (`SweepFolder`). Files are written atomically (temporary file, then rename), so
@@ -55,6 +56,7 @@ class RunFolder:
         self.hydra_config = self.root / ".hydra" / "config.yaml"
         self.hydra_settings = self.root / ".hydra" / "hydra.yaml"
         self.hydra_overrides = self.root / ".hydra" / "overrides.yaml"
+        self.lock = self.root / ".run.lock"  # held by the live run (dlkit.runs.folder_lock)
 
     def __repr__(self) -> str:
         return f"RunFolder({str(self.root)!r})"
