@@ -19,6 +19,7 @@ from omegaconf import DictConfig, open_dict
 from dlkit.data.base import BaseDataModule
 from dlkit.errors import ConfigError
 from dlkit.models.task import TaskModule
+from dlkit.runs.checkpoint_io import AtomicCheckpointIO
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,12 @@ def build_callbacks(cfg: DictConfig, loggers: list) -> list:
 
 def build_trainer(cfg: DictConfig, callbacks: list, loggers: list) -> L.Trainer:
     """The Trainer; settings it refuses (a GPU that is not there) are bad input, one message."""
+    # checkpoints written whole or not at all (unless the config brings its own plugins)
+    plugins = {} if cfg.trainer.get("plugins") else {"plugins": [AtomicCheckpointIO()]}
     try:
-        return hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+        return hydra.utils.instantiate(
+            cfg.trainer, callbacks=callbacks, logger=loggers or False, **plugins
+        )
     except InstantiationException as error:
         if not isinstance(error.__cause__, MisconfigurationException):
             raise
