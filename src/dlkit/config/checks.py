@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
 from dlkit.errors import ConfigError
@@ -181,7 +181,7 @@ def check_config(cfg: DictConfig, command: str = "train") -> None:
         except Exception as error:  # an interpolation that does not resolve
             problems.append(f"{key}: {error}".splitlines()[0])
             continue
-        if value is _ABSENT or isinstance(value, (DictConfig, ListConfig)):
+        if value is _ABSENT:
             continue
         if problem := check(value):
             hint = f" ({HINTS[key]})" if key in HINTS else ""
