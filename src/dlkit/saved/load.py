@@ -46,7 +46,7 @@ def load_run(ckpt_path: str | None, command: str, load_weights: bool = True) -> 
         )
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     datamodule = build_datamodule(cfg)
-    model = build_model(cfg, datamodule)
+    model = build_model(cfg, datamodule, from_checkpoint=True)
     if load_weights:
         # weights_only: a checkpoint holds tensors and plain values, so loading runs no code
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)

@@ -11,10 +11,15 @@ import logging
 
 import hydra
 import lightning.pytorch as L
+from hydra.errors import InstantiationException
+from hydra.utils import get_class
 from lightning.pytorch.callbacks import LearningRateMonitor
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 
+from dlkit.config.arguments import BUILDER_KEYS
 from dlkit.data.base import BaseDataModule
+from dlkit.errors import BadInput
+from dlkit.models.nets.backbone import FineTunable
 from dlkit.models.task import TaskModule
 
 log = logging.getLogger(__name__)
@@ -25,18 +30,46 @@ DEFAULT_METRIC = {"classification": "val/acc", "regression": "val/r2"}
 
 def build_datamodule(cfg: DictConfig) -> BaseDataModule:
     """The data module, its splits made and its preprocessing fitted (`setup("fit")`)."""
-    datamodule: BaseDataModule = hydra.utils.instantiate(cfg.data)
+    describe_net_inputs(cfg)
+    datamodule: BaseDataModule = _instantiate(cfg.data)
     datamodule.prepare_data()
     datamodule.setup("fit")
     return datamodule
 
 
-def build_model(cfg: DictConfig, datamodule: BaseDataModule) -> TaskModule:
-    """The task module around the net, sized by the data module."""
-    return hydra.utils.instantiate(
+def describe_net_inputs(cfg: DictConfig) -> None:
+    """Tell the data module the images a pretrained net expects (`data.net_inputs`: size, mean,
+    std), so the user sets the weights in one place; config.yaml then records what was used.
+
+    The net's class says it (`expected_inputs`, from the weights' metadata, no download),
+    before either is built: the data module comes first, since it sizes the net.
+    """
+    net = OmegaConf.select(cfg, "model.net")
+    describe = getattr(get_class(net._target_), "expected_inputs", None) if net else None
+    if describe is None:
+        return
+    settings = OmegaConf.to_container(net, resolve=True)
+    inputs = describe(**{k: v for k, v in settings.items() if not k.startswith("_")})
+    if inputs:
+        log.info("images for the net: %s", inputs)
+        with open_dict(cfg):
+            cfg.data.net_inputs = inputs
+
+
+def build_model(
+    cfg: DictConfig, datamodule: BaseDataModule, from_checkpoint: bool = False
+) -> TaskModule:
+    """The task module around the net, sized by the data module. `from_checkpoint`: a
+    checkpoint's weights come next, so a pretrained net skips loading its own."""
+    optimizer = OmegaConf.to_container(cfg.optimizer, resolve=True)
+    taken = {key: optimizer.pop(key) for key in BUILDER_KEYS["optimizer"] if key in optimizer}
+    if from_checkpoint and issubclass(get_class(cfg.model.net._target_), FineTunable):
+        taken["net"] = {"from_checkpoint": True}
+    return _instantiate(
         cfg.model,
-        optimizer=hydra.utils.instantiate(cfg.optimizer),
+        optimizer=hydra.utils.instantiate(optimizer),
         scheduler=hydra.utils.instantiate(cfg.scheduler) if cfg.get("scheduler") else None,
+        **taken,
         **datamodule.model_kwargs(),
     )
 
@@ -66,6 +99,18 @@ def build_callbacks(cfg: DictConfig, loggers: list) -> list:
 
 def build_trainer(cfg: DictConfig, callbacks: list, loggers: list) -> L.Trainer:
     return hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+
+
+def _instantiate(config: DictConfig, **kwargs):
+    """Hydra's instantiate, letting bad input through as itself: Hydra wraps what a constructor
+    raises (a net's offline weights, a data module's missing folder) in an
+    InstantiationException, which the entry points would print as a traceback."""
+    try:
+        return hydra.utils.instantiate(config, **kwargs)
+    except InstantiationException as error:
+        if isinstance(error.__cause__, BadInput):
+            raise error.__cause__ from None
+        raise
 
 
 def _instantiate_named(group: DictConfig | None) -> list:
