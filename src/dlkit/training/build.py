@@ -8,6 +8,7 @@ and early stopping watch.
 """
 
 import logging
+from collections.abc import Callable
 
 import hydra
 import lightning.pytorch as L
@@ -61,17 +62,24 @@ def build_model(
 ) -> TaskModule:
     """The task module around the net, sized by the data module. `from_checkpoint`: a
     checkpoint's weights come next, so a pretrained net skips loading its own."""
-    optimizer = OmegaConf.to_container(cfg.optimizer, resolve=True)
-    taken = {key: optimizer.pop(key) for key in BUILDER_KEYS["optimizer"] if key in optimizer}
+    optimizer, taken = build_optimizer(cfg)
     if from_checkpoint and issubclass(get_class(cfg.model.net._target_), FineTunable):
         taken["net"] = {"from_checkpoint": True}
     return _instantiate(
         cfg.model,
-        optimizer=hydra.utils.instantiate(optimizer),
+        optimizer=optimizer,
         scheduler=hydra.utils.instantiate(cfg.scheduler) if cfg.get("scheduler") else None,
         **taken,
         **datamodule.model_kwargs(),
     )
+
+
+def build_optimizer(cfg: DictConfig) -> tuple[Callable, dict]:
+    """The optimizer's partial (called with the parameters by the task module), and the keys
+    taken out of its config for the task module (`backbone_lr_factor`)."""
+    optimizer = OmegaConf.to_container(cfg.optimizer, resolve=True)
+    taken = {key: optimizer.pop(key) for key in BUILDER_KEYS["optimizer"] if key in optimizer}
+    return hydra.utils.instantiate(optimizer), taken
 
 
 def choose_optimized_metric(cfg: DictConfig, task: str) -> str:
