@@ -114,6 +114,7 @@ def test_a_timm_net_learns_a_folder_of_photos(compose_train, photos):
         "trainer.max_epochs=4",
         "callbacks.rich_progress_bar=null",
         "callbacks.augmentation_preview=null",
+        "callbacks.reports=null",
         "extras.print_config=false",
     )
     train(cfg)

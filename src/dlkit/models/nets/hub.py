@@ -82,11 +82,14 @@ def timm_pretrained(name: str, **kwargs):
         if offline or not hub_reachable(endpoint):
             reason = "HF_HUB_OFFLINE is set" if offline else None
             raise offline_error(f"{repo} (timm {name})", endpoint, where_to, reason)
-    elif url:
+    elif url:  # timm's loader reads it through torch.hub's cache, as torchvision does
         import torch.hub
 
-        where_to = f"{Path(torch.hub.get_dir()) / 'checkpoints'} ($TORCH_HOME/hub/checkpoints)"
-        if not hub_reachable(url):
+        cache = Path(torch.hub.get_dir()) / "checkpoints"
+        where_to = (
+            f"{cache} as {os.path.basename(urlparse(url).path)} ($TORCH_HOME/hub/checkpoints)"
+        )
+        if not (cache / os.path.basename(urlparse(url).path)).is_file() and not hub_reachable(url):
             raise offline_error(f"timm {name}", url, where_to)
     else:
         raise ConfigError(
