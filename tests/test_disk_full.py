@@ -44,3 +44,15 @@ def test_a_full_disk_stops_the_run_with_one_message(small_disk, tmp_path):
     summary = run_dir / "summary.json"
     if summary.exists():  # written if there was room: then it says how the run ended
         assert json.loads(summary.read_text())["status"] == "failed"
+
+
+def test_an_error_whose_causes_loop_is_not_taken_for_a_full_disk(tmp_path):
+    from dlkit.runs.disk_space import out_of_space
+    from dlkit.runs.folder import RunFolder
+
+    first, second = ValueError("batch_size"), RuntimeError("while handling it")
+    first.__context__, second.__context__ = second, first  # a chain that loops back
+    assert out_of_space(first, RunFolder(tmp_path)) is None
+    full = OSError(28, "No space left on device")
+    second.__context__ = full
+    assert out_of_space(first, RunFolder(tmp_path)) is not None

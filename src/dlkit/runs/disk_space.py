@@ -18,10 +18,7 @@ class OutOfSpace(BadInput):
 
 def out_of_space(error: BaseException, folder: RunFolder) -> OutOfSpace | None:
     """The clear error for `error` when it is (or was caused by) a full disk; else None."""
-    cause: BaseException | None = error
-    while cause is not None and getattr(cause, "errno", None) != errno.ENOSPC:
-        cause = cause.__cause__ or cause.__context__
-    if cause is None:
+    if not _caused_by_full_disk(error):
         return None
     existing = folder.root if folder.root.exists() else folder.root.parent
     free = shutil.disk_usage(existing).free if existing.exists() else 0
@@ -32,6 +29,19 @@ def out_of_space(error: BaseException, folder: RunFolder) -> OutOfSpace | None:
         "the run a folder on another disk (paths.log_dir=… or hydra.run.dir=…). The files "
         "already in the folder are intact."
     )
+
+
+def _caused_by_full_disk(error: BaseException) -> bool:
+    """Whether ENOSPC is in the chain of causes; a chain can loop back on itself, so each link
+    is visited once."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if getattr(cause, "errno", None) == errno.ENOSPC:
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _mb(size: int) -> str:
