@@ -8,6 +8,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the versions the tests passed with (`make lock` writes it): installs are reproducible
+LOCK := requirements/constraints.txt
 
 # $(MAKEOVERRIDES) lists command-line assignments last-first: restore the user's order
 # (the last of two overrides of one key wins in Hydra) and leave out make's own variables.
@@ -17,15 +19,15 @@ $(BIN)/python -m $(1) "$${overrides[@]}" $(ARGS)
 endef
 
 .DEFAULT_GOAL := help
-.PHONY: help train sweep sweep-workers sweep-summary eval predict export test test-full bench lint format clean
+.PHONY: help train sweep sweep-workers sweep-summary eval predict export test test-full bench lint format clean lock hooks rename
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $(STAMP)
 
 $(VENV): $(STAMP) ## create the virtual environment (re-installs when pyproject.toml changes)
@@ -61,12 +63,28 @@ test-full: $(STAMP) ## every test, slow ones included
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 format: $(STAMP) ## ruff fix and format
-	$(BIN)/ruff check --fix src tests benchmarks
-	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks scripts
+	$(BIN)/ruff format src tests benchmarks scripts
+
+lock: ## re-resolve pyproject.toml's ranges in a fresh environment and pin the result in requirements/
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	{ echo "# Written by \`make lock\` from pyproject.toml's ranges: the versions \`make\` installs."; \
+	  echo "# Update: make lock, then make test-full; commit both files together."; \
+	  .lock-venv/bin/pip freeze --exclude-editable; } > $(LOCK)
+	rm -rf .lock-venv
+	@echo "wrote $(LOCK); run make test-full before you commit it"
+
+hooks: $(STAMP) ## install the git pre-commit hooks (ruff, YAML, large files): .pre-commit-config.yaml
+	$(BIN)/pre-commit install
+
+rename: ## make the template yours: make rename name=my_project (package, imports, configs, README)
+	@$(PYTHON) scripts/rename.py $(name)
 
 clean: ## remove run outputs and caches (keeps .venv and data/)
 	rm -rf logs/*/ .pytest_cache .ruff_cache

@@ -1,5 +1,7 @@
 """`make eval` and `make export` from a trained run's checkpoint (through Hydra compose, and make)."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +56,7 @@ def _reference(ckpt_path: str, x: torch.Tensor) -> np.ndarray:
         return run.model.predict_from_outputs(run.model(run.datamodule.transform_batch(x))).numpy()
 
 
-@pytest.mark.parametrize("fmt", ["onnx", "torchscript"])
+@pytest.mark.parametrize("fmt", ["onnx", "torch_export", "torchscript"])
 def test_export_matches_pytorch(trained, tmp_path, fmt):
     best = trained["summary"]["best_checkpoint"]
     cfg = compose_config(
@@ -70,11 +72,28 @@ def test_export_matches_pytorch(trained, tmp_path, fmt):
     if fmt == "onnx":
         session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         exported = session.run(None, {"input": x.numpy()})[0]
+    elif fmt == "torch_export":
+        exported = _run_without_the_project(path, x)
     else:
         exported = torch.jit.load(str(path))(x).detach().numpy()
     assert exported.shape == (5, 3)
     np.testing.assert_allclose(exported, _reference(best, x), atol=1e-5)
     assert exported.sum(axis=1) == pytest.approx(np.ones(5), abs=1e-5)  # probabilities
+
+
+def _run_without_the_project(program: Path, x: torch.Tensor) -> np.ndarray:
+    """The `.pt2` program run by plain torch, in a process where `dlkit` cannot be imported."""
+    np.save(program.with_name("x.npy"), x.numpy())
+    code = (
+        "import sys; sys.modules['dlkit'] = None\n"  # any import of the project fails
+        "import numpy as np, torch\n"
+        f"m = torch.export.load({str(program)!r}).module()\n"
+        f"x = torch.from_numpy(np.load({str(program.with_name('x.npy'))!r}))\n"
+        f"np.save({str(program.with_name('y.npy'))!r}, m(x).detach().numpy())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return np.load(program.with_name("y.npy"))
 
 
 def test_export_of_an_unknown_format_fails_clearly(trained, tmp_path):
@@ -83,7 +102,7 @@ def test_export_of_an_unknown_format_fails_clearly(trained, tmp_path):
         "export", [f"ckpt_path={best}", "format=pickle"], tmp_path / "export", trained["data_dir"]
     )
     with pytest.raises(
-        ValueError, match="unknown export format=pickle: choose onnx or torchscript"
+        ValueError, match="unknown export format=pickle: choose torch_export or onnx or torchscript"
     ):
         export(cfg)
 

@@ -7,6 +7,7 @@
     <run>/*.png                   learning curves, confusion matrix, ... (the `*_png` names below)
     <run>/fold_<k>/               with cv.folds=k: a complete run folder per fold
     <run>/.hydra/                 Hydra's own records: config.yaml, hydra.yaml, overrides.yaml
+    <run>/.run.lock               while a run uses the folder (a folder named on the command line)
 
 A sweep's folder holds one run folder per job, plus `multirun.yaml`, `sweep_summary.csv/.png` and
 `cv_summary.json` (`SweepFolder`); the study that sweeps share, `logs/studies/<study>/`
@@ -40,7 +41,11 @@ class RunFolder:
     #: the pictures sent to the loggers that show images
     logged_pictures = (learning_curves_png, confusion_matrix_png)
     #: `make export format=…` writes one of these
-    model_files: ClassVar[dict[str, str]] = {"onnx": "model.onnx", "torchscript": "model.pt"}
+    model_files: ClassVar[dict[str, str]] = {
+        "torch_export": "model.pt2",
+        "onnx": "model.onnx",
+        "torchscript": "model.pt",
+    }
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -52,6 +57,7 @@ class RunFolder:
         self.hydra_config = self.root / ".hydra" / "config.yaml"
         self.hydra_settings = self.root / ".hydra" / "hydra.yaml"
         self.hydra_overrides = self.root / ".hydra" / "overrides.yaml"
+        self.lock = self.root / ".run.lock"  # held by the live run (dlkit.runs.folder_lock)
 
     def __repr__(self) -> str:
         return f"RunFolder({str(self.root)!r})"
@@ -154,19 +160,20 @@ def write_json_atomic(path: str | Path, data: dict) -> None:
         json.dump(_jsonable(data), file, indent=2)
         file.write("\n")
 
-    _write_atomic(Path(path), dump)
+    write_atomic(Path(path), dump)
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
-    _write_atomic(Path(path), lambda file: file.write(text))
+    write_atomic(Path(path), lambda file: file.write(text))
 
 
-def _write_atomic(path: Path, write: Callable[[IO[str]], Any]) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path`."""
+def write_atomic(path: Path, write: Callable[[IO], Any], binary: bool = False) -> None:
+    """Write to a temporary file beside `path`, then rename it over `path`: a reader (or a run
+    resumed after a crash, a full disk) finds the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as file:
+        with os.fdopen(fd, "wb" if binary else "w") as file:
             write(file)
         os.replace(tmp, path)
     except BaseException:

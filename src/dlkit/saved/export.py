@@ -1,15 +1,13 @@
 """`make export`: a checkpoint as a self-contained model file, checked against PyTorch.
 
-The exported module is `dlkit.saved.inference.InferenceModel` (standardization -> net -> probabilities
-or values), so whoever serves it needs neither this package nor the training statistics. The
-batch size stays free. Each export is run back (ONNX Runtime for ONNX, `torch.jit.load` for
-TorchScript) on a test batch of another size than the one traced, and must match PyTorch's
-outputs within `tolerance`, or the command fails.
+The exported module is `dlkit.saved.inference.InferenceModel` (standardization -> net ->
+probabilities or values), so whoever serves it needs neither this package nor the training
+statistics. The batch size stays free. Each export is run back (`dlkit.saved.model_formats`) on
+a test batch of another size than the one traced, and must match PyTorch's outputs within
+`tolerance`, or the command fails.
 """
 
 import logging
-import warnings
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -17,31 +15,38 @@ from omegaconf import DictConfig
 
 from dlkit.data.samples import to_float
 from dlkit.errors import ConfigError
-from dlkit.runs.folder import RunFolder
 from dlkit.saved.command import command_run
 from dlkit.saved.inference import InferenceModel
 from dlkit.saved.load import load_run
+from dlkit.saved.model_formats import FORMATS
 
 log = logging.getLogger(__name__)
 
 
 def export(cfg: DictConfig) -> dict:
     with command_run(cfg) as command:
-        if cfg.format not in RunFolder.model_files:
-            choices = " or ".join(RunFolder.model_files)
-            raise ConfigError(f"unknown export format={cfg.format}: choose {choices}")
+        if cfg.format not in FORMATS:
+            raise ConfigError(f"unknown export format={cfg.format}: choose {' or '.join(FORMATS)}")
+        model_format = FORMATS[cfg.format]
+        if model_format.deprecated:
+            log.warning("format=%s is deprecated in PyTorch: prefer torch_export", cfg.format)
         run = load_run(command.ckpt_path, "export")
         model = InferenceModel(run.model, run.datamodule).eval()
         batch = _test_batch(run.datamodule)
         path = command.folder.model_file(cfg.format)
         path.parent.mkdir(parents=True, exist_ok=True)
         example = batch[:2]  # traced on 2 samples, checked on more: the batch size stays free
-        if cfg.format == "onnx":
-            _export_onnx(model, example, path)
-            exported = _run_onnx(path, batch)
-        else:
-            _export_torchscript(model, example, path)
-            exported = _run_torchscript(path, batch)
+        try:
+            model_format.write(model, example, path)
+        except OSError:  # the folder, not the model
+            raise
+        except Exception as error:  # the exporters' errors are long; the cause comes first
+            others = " or ".join(f for f in FORMATS if f != cfg.format)
+            raise ConfigError(
+                f"this model cannot be exported as {cfg.format} "
+                f"({type(error).__name__}: {str(error).splitlines()[0]}): try format={others}"
+            ) from error
+        exported = model_format.run(path, batch)
         with torch.inference_mode():
             expected = model(batch).numpy()
         max_abs_diff = float(np.abs(exported - expected).max())
@@ -56,7 +61,7 @@ def export(cfg: DictConfig) -> dict:
             model_file=str(path),
             run_dir=str(run.folder.root),
             task=run.datamodule.task,
-            input_shape=["batch", *run.datamodule.input_shape],
+            input_shape=["batch", *batch.shape[1:]],  # as the data module keeps samples
             outputs="class probabilities"
             if run.datamodule.task == "classification"
             else "values in target units",
@@ -70,47 +75,3 @@ def _test_batch(datamodule, size: int = 32) -> torch.Tensor:
     """A batch of test inputs as the exported model takes them: floats, not yet standardized."""
     x = datamodule.datasets["test"].tensors[0][:size]
     return to_float(x)  # uint8 images become [0, 1] floats
-
-
-def _export_onnx(model: torch.nn.Module, example: torch.Tensor, path: Path) -> None:
-    batch = torch.export.Dim("batch")
-    torch.onnx.export(
-        model,
-        (example,),
-        str(path),
-        dynamo=True,
-        external_data=False,  # one self-contained file (models here are far below ONNX's 2 GB)
-        input_names=["input"],
-        output_names=["output"],
-        dynamic_shapes=({0: batch},),
-        verbose=False,
-    )
-
-
-def _run_onnx(path: Path, batch: torch.Tensor) -> np.ndarray:
-    import onnxruntime
-
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return session.run(None, {"input": batch.numpy()})[0]
-
-
-# torch marks TorchScript deprecated in favour of torch.export; it remains the format that C++
-# (libtorch) and older serving stacks load, which is why it is offered
-TORCHSCRIPT_DEPRECATED = ".*torch.jit.*deprecated.*"
-
-
-def _export_torchscript(model: torch.nn.Module, example: torch.Tensor, path: Path) -> None:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", TORCHSCRIPT_DEPRECATED)
-        # the only Python branch traced is on the output width, fixed for a trained model
-        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
-        traced = torch.jit.trace(model, example)
-    traced.save(str(path))
-
-
-def _run_torchscript(path: Path, batch: torch.Tensor) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", TORCHSCRIPT_DEPRECATED)
-        loaded = torch.jit.load(str(path))
-    with torch.inference_mode():
-        return loaded(batch).numpy()
