@@ -34,7 +34,7 @@ def _holders_at_once(value: str, threads: int = 4) -> int:
     return most[0]
 
 
-@pytest.mark.parametrize("kind", ["journal", "sqlite"])
+@pytest.mark.parametrize("kind", ["journal", pytest.param("sqlite", marks=pytest.mark.slow)])
 def test_one_worker_at_a_time_asks_on_a_file(tmp_path, kind):
     value = str(tmp_path / "o.journal") if kind == "journal" else f"sqlite:///{tmp_path}/o.db"
     assert _holders_at_once(value) == 1

@@ -22,6 +22,7 @@ from tests.workers import STUDY, assert_clean, assert_study_complete, load, run_
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_sweep_workers_share_one_study(tmp_path):
     storage = "studies/par.journal"  # relative: taken from the project root, paths.root_dir
     result = run_make(
@@ -48,10 +49,16 @@ def test_sweep_workers_share_one_study(tmp_path):
     [
         (["n=0"], "n=0: the number of workers must be a whole number, at least 1"),
         ([], "give the number of workers: make sweep-workers n=4"),
-        (["n=2", "optimizer.lr=0.1"], "make sweep-workers runs workers of one Optuna study"),
-        (
+        # these two compose the config first (a second or more each): slow
+        pytest.param(
+            ["n=2", "optimizer.lr=0.1"],
+            "make sweep-workers runs workers of one Optuna study",
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(
             ["n=2", "hparams_search=digits_mlp_optuna", "hydra.sweeper.storage=null"],
             "hydra.sweeper.storage=null keeps the study in each worker's memory",
+            marks=pytest.mark.slow,
         ),
     ],
 )
@@ -61,6 +68,7 @@ def test_sweep_workers_without_a_study_to_share_says_why(arguments, message):
     assert message in result.stderr and "Traceback" not in output(result)
 
 
+@pytest.mark.slow
 def test_an_unreachable_storage_is_one_message(tmp_path):
     storage = "postgresql://me:secret@127.0.0.1:1/none"
     result = run_train(
