@@ -74,8 +74,8 @@ def test_optuna_search_prunes_and_resumes_its_study(tmp_path, capsys):
     def sweep(folder: str, n_trials: int) -> optuna.Study:
         code = run_module(
             "dlkit.cli.train", "--multirun", *SHORT, *folders(tmp_path),
-            "hparams_search=digits_cnn_optuna",
-            "callbacks.reports=null", "++trainer.limit_train_batches=10",
+            "hparams_search=digits_cnn_optuna", "model.net.channels=[16,32]",
+            "callbacks.reports=null",
             f"hydra.sweep.dir={tmp_path / folder}", f"hydra.sweeper.n_trials={n_trials}",
             # a validation accuracy below 0.3 after an epoch is hopeless (chance is 0.1)
             "hydra.sweeper.pruner=null",  # null first: replace the config, do not merge into it
