@@ -9,6 +9,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from hydra.core.hydra_config import HydraConfig
+
 from tests.conftest import FEW_BATCHES, ROOT, TINY_MLP
 
 SHORT = ("trainer.max_epochs=2", *FEW_BATCHES)
@@ -62,9 +64,10 @@ def run_module(module: str, *args: str) -> int:
     """`python -m <module> args…` run in this process: the entry point's own `__main__` code,
     Hydra's command line, run folder and launcher included, without a new interpreter's imports
     (seconds per command). Returns the exit code; restores what a run changes in the process
-    (the root logger's handlers, Lightning's Ctrl+C handler)."""
+    (the root logger's handlers, Lightning's Ctrl+C handler, the Hydra config jobs read)."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    hydra_config = HydraConfig.instance().cfg
     on_interrupt, argv = signal.getsignal(signal.SIGINT), sys.argv
     sys.argv = [module, *args]
     try:
@@ -81,6 +84,7 @@ def run_module(module: str, *args: str) -> int:
         root.handlers[:] = handlers
         root.setLevel(level)
         signal.signal(signal.SIGINT, on_interrupt)
+        HydraConfig.instance().cfg = hydra_config
 
 
 def output(result: subprocess.CompletedProcess) -> str:
