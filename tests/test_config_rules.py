@@ -1,5 +1,6 @@
 """The config rules of `dlkit.config.checks`, one by one: each bound, open or closed, and the exact
-message a user reads. (Composed configs going through them: tests/test_config_validation.py.)"""
+message a user reads (the fold rules: tests/test_fold_rules.py; composed configs going through
+them: tests/test_config_validation.py)."""
 
 import math
 from functools import partial
@@ -13,8 +14,6 @@ from dlkit.config.checks import (
     SHARE,
     check_choice,
     check_config,
-    cv_problems,
-    fold_problem,
     fraction_of_batches,
     integer,
     is_int,
@@ -130,68 +129,6 @@ def test_an_unknown_choice_lists_the_choices():
     assert str(error.value) == (
         "unknown format 'tflite': choose one of ['onnx', 'torchscript', 'coreml']"
     )
-
-
-@pytest.mark.parametrize(
-    ("folds", "fold", "problem"),
-    [
-        (1, None, None),
-        (1, 0, None),
-        (5, None, None),
-        (5, 0, None),
-        (5, 4, None),
-        (0, None, "k must be 1 (a plain split) or more, got 0"),
-        (-2, 0, "k must be 1 (a plain split) or more, got -2"),
-        ("3", 0, "k must be 1 (a plain split) or more, got '3'"),
-        (True, None, "k must be 1 (a plain split) or more, got True"),
-        (5, 5, "i=5 is out of range for k=5: choose 0..4, or more folds"),
-        (5, -1, "i=-1 is out of range for k=5: choose 0..4, or more folds"),
-        (5, "1", "i='1' is out of range for k=5: choose 0..4, or more folds"),
-        (5, True, "i=True is out of range for k=5: choose 0..4, or more folds"),
-    ],
-)
-def test_the_fold_rule(folds, fold, problem):
-    assert fold_problem(folds, fold, "k", "i") == problem
-
-
-RESUME = (
-    "ckpt_path resumes one model, but cv.folds=3 trains 3: resume the fold it belongs to "
-    "alone, e.g. `make train cv.folds=3 cv.fold=<k> ckpt_path=<run>/fold_<k>/checkpoints/last.ckpt`"
-)
-
-
-@pytest.mark.parametrize(
-    ("cv", "ckpt_path", "problems"),
-    [
-        (None, None, []),
-        ({"fold": 3}, None, []),  # not a cross-validation group
-        ({"folds": 1, "fold": None}, "last.ckpt", []),
-        ({"folds": 3, "fold": 2}, None, []),
-        ({"folds": 3, "fold": 2}, "last.ckpt", []),  # one fold resumes
-        ({"folds": 3, "fold": None}, None, []),
-        ({"folds": 3, "fold": None}, "", []),
-        ({"folds": 3, "fold": None}, "last.ckpt", [RESUME]),
-        ({"folds": 2, "fold": None}, "last.ckpt", [RESUME.replace("3", "2")]),
-        (
-            {"folds": 1, "fold": 0},
-            None,
-            [
-                "cv.fold=0 needs folds to choose from: add cv.folds=<k> (k >= 2), "
-                "e.g. `make sweep cv.folds=5 cv.fold=0,1,2,3,4`"
-            ],
-        ),
-        (
-            {"folds": 3, "fold": 3},
-            "last.ckpt",
-            ["cv.fold=3 is out of range for cv.folds=3: choose 0..2, or more folds"],
-        ),
-        ({"folds": 0, "fold": None}, None, ["cv.folds must be 1 (a plain split) or more, got 0"]),
-    ],
-)
-def test_cross_validation_settings(cv, ckpt_path, problems):
-    assert cv_problems(cv, ckpt_path) == problems
-    if cv is not None:  # the same rules for the composed config
-        assert cv_problems(OmegaConf.create(cv), ckpt_path) == problems
 
 
 def _problems(config: dict) -> str | None:
