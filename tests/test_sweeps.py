@@ -6,8 +6,7 @@ from pathlib import Path
 import optuna
 import pandas as pd
 import pytest
-from hydra.core.override_parser.overrides_parser import OverridesParser
-from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState
 
 from hydra_plugins.dlkit_sweepers.search_space import distribution
@@ -20,23 +19,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 def _summary_csv(sweep_dir: Path) -> pd.DataFrame:
     assert (sweep_dir / "sweep_summary.png").read_bytes()[:8] == PNG_MAGIC
     return pd.read_csv(sweep_dir / "sweep_summary.csv")
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("interval(0.1, 0.5)", FloatDistribution(0.1, 0.5)),
-        ("tag(log, interval(1e-4, 1e-1))", FloatDistribution(1e-4, 1e-1, log=True)),
-        ("tag(int, interval(16, 128))", IntDistribution(16, 128)),
-        ("range(16, 129, 16)", IntDistribution(16, 128, step=16)),
-        ("choice(adam, sgd)", CategoricalDistribution(["adam", "sgd"])),
-        ("adam,sgd", CategoricalDistribution(["adam", "sgd"])),
-        ("choice([16,32],[32,64])", CategoricalDistribution(["[16,32]", "[32,64]"])),
-    ],
-)
-def test_search_space_syntax(text, expected):
-    (override,) = OverridesParser.create().parse_overrides([f"key={text}"])
-    assert distribution(override) == expected
 
 
 def test_grid_sweep_records_a_failing_job_and_goes_on(tmp_path):
