@@ -35,6 +35,7 @@ SMOOTH = {"num_classes": 3, "label_smoothing": 1.0}
         (["trainer.gradient_clip_val=-1"], "trainer.gradient_clip_val must be at least 0"),
         (["seed=x"], "seed must be a whole number"),
         (["data=csv", "model=mlp"], "data.path has no value: give it one (make train data.path="),
+        (["seed=${nowhere}"], "invalid configuration: seed: Interpolation key 'nowhere' not found"),
     ],
 )
 def test_out_of_range_or_wrong_type_is_named(compose_train, overrides, message):

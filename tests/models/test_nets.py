@@ -35,16 +35,22 @@ INCOMPATIBLE = [
 
 
 @functools.cache
-def net_config(model: str) -> DictConfig:
-    """`model.net` as `make train model=<model>` composes it (options build on others)."""
+def net_config(model: str, *switches: str) -> DictConfig:
+    """`model.net` as `make train model=<model> [switches…]` composes it (options build on others)."""
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return compose("train", overrides=[f"model={model}"]).model.net
+        return compose("train", overrides=[f"model={model}", *switches]).model.net
 
 
-def build_net(model: str, input_shape: tuple[int, ...], num_outputs: int = 3, **overrides):
-    """The net of `model=<model>`, sized as build_module sizes it."""
-    return hydra.utils.instantiate(net_config(model), **overrides)(
+def build_net(
+    model: str,
+    input_shape: tuple[int, ...],
+    num_outputs: int = 3,
+    switches: tuple[str, ...] = (),
+    **overrides,
+):
+    """The net of `model=<model> [switches…]`, sized as build_module sizes it."""
+    return hydra.utils.instantiate(net_config(model, *switches), **overrides)(
         input_shape=input_shape, num_outputs=num_outputs
     )
 

@@ -17,7 +17,12 @@ from tests.models.synthetic import synthetic_data
 EPOCHS = 4
 LR_LOGGING = ["callbacks.lr_monitor.logging_interval=step", "trainer.log_every_n_steps=1"]
 # what these tests do not look at, left out to keep them fast
-LEAN = ["~callbacks.reports", "~callbacks.rich_progress_bar", "~callbacks.model_checkpoint"]
+LEAN = [
+    "~callbacks.reports",
+    "~callbacks.rich_progress_bar",
+    "~callbacks.model_checkpoint",
+    "~callbacks.last_checkpoint",
+]
 
 
 def _fit(compose_train, *overrides: str) -> pd.DataFrame:

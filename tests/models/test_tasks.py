@@ -15,7 +15,12 @@ from tests.conftest import read_summary
 from tests.models.synthetic import synthetic_data
 
 # what these tests do not look at, left out to keep them fast
-LEAN = ["~callbacks.reports", "~callbacks.rich_progress_bar", "~callbacks.model_checkpoint"]
+LEAN = [
+    "~callbacks.reports",
+    "~callbacks.rich_progress_bar",
+    "~callbacks.model_checkpoint",
+    "~callbacks.last_checkpoint",
+]
 
 
 def _module(task: str, **kwargs):

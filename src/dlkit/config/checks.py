@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
 from dlkit.errors import ConfigError
@@ -211,10 +211,23 @@ def check_config(cfg: DictConfig, command: str = "train") -> None:
         problems += [problem] if problem else []
     problems += [
         f"{key} has no value: give it one (make {command} {key}=…)"
-        for key in sorted(OmegaConf.missing_keys(cfg))
+        for key in sorted(_missing_keys(cfg))
     ]
     if problems:
         raise ConfigError(message(problems))
+
+
+def _missing_keys(node: DictConfig | ListConfig) -> list[str]:
+    """The full keys left at `???`, read without resolving: OmegaConf.missing_keys resolves each
+    value on its way and so ends in a traceback on an interpolation that does not resolve."""
+    keys = []
+    for key in node if isinstance(node, DictConfig) else range(len(node)):
+        child = node._get_node(key)
+        if OmegaConf.is_missing(node, key):
+            keys.append(node._get_full_key(key))
+        elif isinstance(child, (DictConfig, ListConfig)):
+            keys += _missing_keys(child)
+    return keys
 
 
 def message(problems: list[str]) -> str:
