@@ -78,7 +78,8 @@ def test_a_net_fine_tuned_from_a_file_is_evaluated_predicted_and_exported(tmp_pa
     )
     probabilities = session.run(None, {"input": images})[0]
     columns = [c for c in predictions.columns if c.startswith("probability_")]
-    np.testing.assert_allclose(probabilities, predictions[columns].to_numpy(), atol=1e-4)
+    # ONNX Runtime's resize differs from PyTorch's in the fourth decimal
+    np.testing.assert_allclose(probabilities, predictions[columns].to_numpy(), atol=1e-3)
 
 
 def test_pretrained_weights_offline_end_the_run_with_one_message(tmp_path):
