@@ -24,7 +24,9 @@ TESTED_ELSEWHERE = {"finetune_image_folder": "tests/models/test_finetuned_runs.p
 
 
 def test_every_recipe_is_listed():
-    assert set(RECIPES) | set(TESTED_ELSEWHERE) == {p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml")}
+    assert set(RECIPES) | set(TESTED_ELSEWHERE) == {
+        p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml")
+    }
 
 
 @pytest.mark.parametrize("recipe", RECIPES)
