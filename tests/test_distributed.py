@@ -65,6 +65,7 @@ def _evaluate_in_one_process(compose_train, overrides, checkpoint: str) -> dict[
     return {k: float(v) for result in results for k, v in result.items()}
 
 
+@pytest.mark.slow  # two gloo processes, ~15 s
 def test_ddp_cpu_fit_and_test_match_one_process(tmp_path, compose_train):
     run_dir = tmp_path / "run"
     overrides = (

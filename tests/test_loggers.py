@@ -55,6 +55,7 @@ def test_logger_writes_its_files(compose_train, tmp_path, logger):
     {"tensorboard": _check_tensorboard, "wandb": _check_wandb}[logger](run_dir)
 
 
+@pytest.mark.slow  # importing mlflow alone takes seconds
 def test_mlflow_logger_writes_a_local_store(compose_train, tmp_path):
     _train(compose_train, tmp_path, "logger=mlflow")
     _check_mlflow(tmp_path)

@@ -20,11 +20,15 @@ def _flat(batches: list[list[int]]) -> list[int]:
 
 
 def _trainer(rank=0, world_size=1, batches_done=0):
-    """What batch_loader reads of a Lightning Trainer: the rank and the epoch's progress."""
+    """What batch_loader reads of a Lightning Trainer: the rank, the epoch's progress and
+    whether it overfits a few batches."""
     current = SimpleNamespace(ready=batches_done)
     epoch_loop = SimpleNamespace(batch_progress=SimpleNamespace(current=current))
     return SimpleNamespace(
-        global_rank=rank, world_size=world_size, fit_loop=SimpleNamespace(epoch_loop=epoch_loop)
+        global_rank=rank,
+        world_size=world_size,
+        fit_loop=SimpleNamespace(epoch_loop=epoch_loop),
+        overfit_batches=0,
     )
 
 

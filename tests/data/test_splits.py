@@ -145,15 +145,23 @@ def test_a_class_too_small_to_stratify_says_how_small():
         split_indices(labels, **PLAIN)
     text = str(error.value)
     assert text.startswith(
-        "a stratified split needs at least 2 samples of every class in each part, but the "
-        "smallest class has 1: add samples, merge or drop rare classes, or use fewer folds ("
+        "a stratified split needs at least one sample of every class in each part, but 21 "
+        "samples of 2 classes (the smallest has 1) are too few for these shares: add samples, "
+        "merge or drop rare classes, raise data.val_fraction / data.test_fraction, or use fewer "
+        "folds ("
     )
     assert "least populated" in text  # scikit-learn's own words, at the end
 
 
+def test_too_few_samples_for_a_test_part_of_every_class_is_a_data_error():
+    labels = np.repeat([0, 1, 2], 5)  # a folder of five photos per class
+    with pytest.raises(DataError, match=r"15 samples of 3 classes \(the smallest has 5\)"):
+        split_indices(labels, val_fraction=0.1, test_fraction=0.2, seed=0, stratify=True)
+
+
 def test_more_folds_than_samples_of_each_class_says_use_fewer_folds():
     labels = np.array([0, 1] * 6)
-    with pytest.raises(DataError, match=r"smallest class has 6.*n_splits=8"):
+    with pytest.raises(DataError, match=r"the smallest has 6.*n_splits=8"):
         split_indices(labels, **PLAIN, num_folds=8, has_test=True)
 
 

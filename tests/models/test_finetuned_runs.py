@@ -26,6 +26,7 @@ from tests.models.pretrained_files import (
 )
 
 
+@pytest.mark.slow  # ~15 s; the in-process steps are each tested fast in test_pretrained.py
 def test_a_net_fine_tuned_from_a_file_is_evaluated_predicted_and_exported(tmp_path, timm_file):
     photos = write_image_folder(tmp_path / "photos", per_class=12)
     weights = tmp_path / "weights.safetensors"
@@ -78,9 +79,11 @@ def test_a_net_fine_tuned_from_a_file_is_evaluated_predicted_and_exported(tmp_pa
     )
     probabilities = session.run(None, {"input": images})[0]
     columns = [c for c in predictions.columns if c.startswith("probability_")]
-    np.testing.assert_allclose(probabilities, predictions[columns].to_numpy(), atol=1e-4)
+    # ONNX Runtime's resize differs from PyTorch's in the fourth decimal
+    np.testing.assert_allclose(probabilities, predictions[columns].to_numpy(), atol=1e-3)
 
 
+@pytest.mark.slow  # a whole process; the same message in process: test_pretrained.py
 def test_pretrained_weights_offline_end_the_run_with_one_message(tmp_path):
     photos = write_image_folder(tmp_path / "photos", per_class=8)
     result = run_train(

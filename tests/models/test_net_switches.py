@@ -77,7 +77,7 @@ SWITCHES = [
     ("resnet", "zero_init_residual=false", lambda n: not _residual_blocks_start_as_identity(n)),
     ("resnet", "activation=leaky_relu", lambda n: _activations(n) == {nn.LeakyReLU}),
     ("resnet", "norm=false", lambda n: not _has_batch_norm(n)),
-    ("resnet", "dropout=0.3", lambda n: n.net.fc[0].p == 0.3),
+    ("resnet", "dropout=0.3", lambda n: n.net.avgpool[1].p == 0.3),
     ("rnn", "activation=relu", lambda n: n.rnn.nonlinearity == "relu"),
     ("lstm", "hidden_size=16", lambda n: n.rnn.hidden_size == n.head[-1].in_features == 16),
     ("lstm", "norm=true", lambda n: isinstance(n.head[0], nn.LayerNorm)),

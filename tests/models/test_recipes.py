@@ -19,10 +19,14 @@ RECIPES = {
     "wine_mlp": ("wine", "mlp"),
     "diabetes_mlp": ("diabetes", "mlp"),
 }
+# recipes that need files of the user's: their tests write them
+TESTED_ELSEWHERE = {"finetune_image_folder": "tests/models/test_finetuned_runs.py"}
 
 
 def test_every_recipe_is_listed():
-    assert set(RECIPES) == {p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml")}
+    assert set(RECIPES) | set(TESTED_ELSEWHERE) == {
+        p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml")
+    }
 
 
 @pytest.mark.parametrize("recipe", RECIPES)

@@ -50,16 +50,22 @@ def split_indices(
         return _split(
             labels, val_fraction, test_fraction, seed, stratify, num_folds, fold, has_test
         )
-    except ValueError as error:  # scikit-learn's: a class too small to stratify
+    except ValueError as error:  # scikit-learn's: a class too small, or a part too small
         message = str(error)
-        if not stratify or ("least populated" not in message and "n_splits" not in message):
+        if not stratify or not any(s in message for s in _TOO_FEW_TO_STRATIFY):
             raise
         counts = np.bincount(labels)
         raise DataError(
-            f"a stratified split needs at least 2 samples of every class in each part, but "
-            f"the smallest class has {int(counts[counts > 0].min())}: add samples, merge or "
-            f"drop rare classes, or use fewer folds ({error})"
+            f"a stratified split needs at least one sample of every class in each part, but "
+            f"{len(labels)} samples of {int((counts > 0).sum())} classes (the smallest has "
+            f"{int(counts[counts > 0].min())}) are too few for these shares: add samples, "
+            f"merge or drop rare classes, raise data.val_fraction / data.test_fraction, or use "
+            f"fewer folds ({error})"
         ) from error
+
+
+# the phrases of scikit-learn's errors when a stratified split cannot be made
+_TOO_FEW_TO_STRATIFY = ("least populated", "n_splits", "greater or equal to the number of classes")
 
 
 def _split(labels, val_fraction, test_fraction, seed, stratify, num_folds, fold, has_test):
