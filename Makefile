@@ -19,10 +19,10 @@ $(BIN)/python -m $(1) "$${overrides[@]}" $(ARGS)
 endef
 
 .DEFAULT_GOAL := help
-.PHONY: help train sweep eval predict export test test-full mutation bench lint format clean lock hooks rename
+.PHONY: help train sweep sweep-workers sweep-summary eval predict export test test-full mutation bench lint format clean lock hooks rename
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ train: $(STAMP) ## train (and test) the default experiment; overrides go straigh
 
 sweep: $(STAMP) ## Hydra multirun over the overrides (grid, or Optuna with hparams_search=…)
 	@$(call hydra,dlkit.cli.train --multirun)
+
+sweep-workers: $(STAMP) ## n Optuna workers on one study, here: make sweep-workers n=4 hparams_search=…
+	@$(call hydra,dlkit.cli.sweep_workers)
+
+sweep-summary: $(STAMP) ## every trial of a study, all workers: make sweep-summary study_name=… [storage=…]
+	@$(call hydra,dlkit.cli.study_summary)
 
 eval: $(STAMP) ## test a checkpoint with its run's config: make eval ckpt_path=…/checkpoints/<file>.ckpt
 	@$(call hydra,dlkit.cli.eval)

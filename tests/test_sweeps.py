@@ -72,6 +72,14 @@ def test_a_complete_study_says_so_and_runs_nothing(tmp_path):
     assert not (tmp_path / "sweep").exists(), list((tmp_path / "sweep").rglob("*"))
 
 
+def _default_study(tmp_path: Path) -> optuna.Study:
+    """The study `hparams_search=digits_cnn_optuna` keeps in its default storage."""
+    from dlkit.sweeps.storage import open_storage
+
+    storage = open_storage(str(tmp_path / "logs" / "optuna.journal"), None, None)
+    return optuna.load_study(study_name="digits_cnn", storage=storage)
+
+
 def _optuna(tmp_path: Path, sweep: str, *overrides: str):
     return run_train(
         *SHORT,
@@ -85,7 +93,6 @@ def _optuna(tmp_path: Path, sweep: str, *overrides: str):
 
 def test_optuna_search_prunes_and_resumes_its_study(tmp_path, capsys):
     """`make sweep hparams_search=digits_cnn_optuna` with a pruner that prunes, run twice."""
-    storage = f"sqlite:///{tmp_path / 'logs' / 'optuna.db'}"  # the default: under paths.log_dir
 
     def sweep(folder: str, n_trials: int) -> optuna.Study:
         code = run_module(
@@ -100,7 +107,7 @@ def test_optuna_search_prunes_and_resumes_its_study(tmp_path, capsys):
             "hydra.sweeper.params={optimizer.lr: 'choice(0.01, 1e-9)'}",
         )  # fmt: skip
         assert code == 0, capsys.readouterr().out[-3000:]
-        return optuna.load_study(study_name="digits_cnn", storage=storage)
+        return _default_study(tmp_path)  # the default storage: a journal under paths.log_dir
 
     study = sweep("first", n_trials=2)
     trials = {t.params["optimizer.lr"]: t for t in study.trials}
@@ -129,7 +136,11 @@ def test_optuna_search_prunes_and_resumes_its_study(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     ("search", "data"),
-    [("digits_cnn_optuna", "DigitsDataModule"), ("mnist1d_cnn_optuna", "MNIST1DDataModule")],
+    [
+        ("digits_cnn_optuna", "DigitsDataModule"),
+        ("digits_mlp_optuna", "DigitsDataModule"),
+        ("mnist1d_cnn_optuna", "MNIST1DDataModule"),
+    ],
 )
 def test_ready_searches_compose_with_a_valid_space(search, data):
     from hydra_plugins.dlkit_sweepers.search_space import params_as_overrides, parse_overrides
@@ -138,7 +149,7 @@ def test_ready_searches_compose_with_a_valid_space(search, data):
     cfg = _compose_with_hydra(f"hparams_search={search}")
     sweeper = cfg.hydra.sweeper
     assert sweeper._target_.endswith("OptunaSweeper") and cfg.data._target_.endswith(data)
-    assert sweeper.storage.startswith("sqlite:///") and sweeper.storage.endswith("/logs/optuna.db")
+    assert sweeper.storage.endswith("/logs/optuna.journal")  # many workers on this machine
     assert sweeper.sampler.seed == cfg.seed
     space = {
         o.get_key_element(): distribution(o)
@@ -162,22 +173,28 @@ def test_mnist1d_search_runs_a_trial(tmp_path):
 
 
 def test_trials_left_running_by_a_stopped_sweep_are_failed():
-    import socket
     import subprocess
     import sys
 
-    from hydra_plugins.dlkit_sweepers.optuna_sweeper import HOST, PID, _fail_abandoned_trials
+    from dlkit.sweeps.study import fail_abandoned_trials
+    from dlkit.sweeps.trial_attrs import BOOT, PID, this_machine
 
     stopped = subprocess.Popen([sys.executable, "-c", "pass"])
     stopped.wait()  # its pid now belongs to no process
     study = optuna.create_study()
-    abandoned, live = study.ask(), study.ask()
-    for trial, pid in ((abandoned, stopped.pid), (live, os.getpid())):
-        trial.set_user_attr(HOST, socket.gethostname())
-        trial.set_user_attr(PID, pid)
-    _fail_abandoned_trials(study)
+    abandoned, live, elsewhere = study.ask(), study.ask(), study.ask()
+    # the third ran on another machine of the same host name: its process id means nothing here
+    other_machine = {**this_machine(), BOOT: "another-boot-id"}
+    for trial, pid, machine in (
+        (abandoned, stopped.pid, this_machine()),
+        (live, os.getpid(), this_machine()),
+        (elsewhere, stopped.pid, other_machine),
+    ):
+        for key, value in {**machine, PID: pid}.items():
+            trial.set_user_attr(key, value)
+    fail_abandoned_trials(study)
     states = [t.state for t in study.trials]
-    assert states == [TrialState.FAIL, TrialState.RUNNING]
+    assert states == [TrialState.FAIL, TrialState.RUNNING, TrialState.RUNNING]
 
 
 @pytest.mark.slow
@@ -191,10 +208,19 @@ def test_parallel_trials_with_joblib_prune_through_the_storage(tmp_path):
         "hydra.sweeper.n_trials=2",
     )
     assert result.returncode == 0, output(result)[-3000:]
-    study = optuna.load_study(
-        study_name="digits_cnn", storage=f"sqlite:///{tmp_path / 'logs' / 'optuna.db'}"
-    )
+    study = _default_study(tmp_path)
     assert {t.state for t in study.trials} == {TrialState.COMPLETE}
     # each job, in its own process, reported its epochs to its own trial
     assert [len(t.intermediate_values) for t in study.trials] == [2, 2]
     assert "Joblib.Parallel(n_jobs=2" in output(result)
+
+
+def test_jobs_are_labelled_by_the_overrides_that_tell_them_apart():
+    from dlkit.sweeps.summary import _distinct_overrides
+
+    rows = [
+        {"job": 0, "overrides": "trainer.max_epochs=2 paths.log_dir=/x optimizer.lr=0.1"},
+        {"job": 1, "overrides": "trainer.max_epochs=2 paths.log_dir=/x optimizer.lr=0.01"},
+    ]
+    assert _distinct_overrides(rows) == {0: "optimizer.lr=0.1", 1: "optimizer.lr=0.01"}
+    assert _distinct_overrides(rows[:1]) == {0: rows[0]["overrides"]}  # one job: all of them

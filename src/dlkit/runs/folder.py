@@ -10,7 +10,8 @@
     <run>/.run.lock               while a run uses the folder (a folder named on the command line)
 
 A sweep's folder holds one run folder per job, plus `multirun.yaml`, `sweep_summary.csv/.png` and
-`cv_summary.json` (`SweepFolder`). Files are written atomically (temporary file, then rename), so
+`cv_summary.json` (`SweepFolder`); the study that sweeps share, `logs/studies/<study>/`
+(`StudyFolder`). Files are written atomically (temporary file, then rename), so
 a reader never sees half a file.
 """
 
@@ -124,6 +125,8 @@ class SweepFolder:
             self.root / f"sweep_summary.{e}" for e in ("csv", "png")
         )
         self.cv_summary = self.root / "cv_summary.json"
+        # the GPUs that the sweep's parallel jobs hold, one lock file each (dlkit.sweeps.devices)
+        self.device_locks = self.root / ".devices"
 
     def jobs(self) -> Iterator[RunFolder]:
         """The folders of the jobs that Hydra started (each has its `.hydra/`)."""
@@ -132,6 +135,24 @@ class SweepFolder:
 
     def save_config(self, cfg: DictConfig) -> None:
         write_text_atomic(self.config, OmegaConf.to_yaml(cfg))
+
+
+class StudyFolder:
+    """What `make sweep-summary` writes about a whole Optuna study, every worker's trials:
+    `logs/studies/<study name>/` (the sweeps of one worker each keep their own folders)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.summary_csv, self.summary_png = (
+            self.root / f"study_summary.{e}" for e in ("csv", "png")
+        )
+        self.importance_png = self.root / "param_importances.png"
+        self.parallel_coordinate_png = self.root / "parallel_coordinate.png"
+        self.timeline_png = self.root / "timeline.png"
+
+    @classmethod
+    def of_study(cls, log_dir: str | Path, study_name: str) -> "StudyFolder":
+        return cls(Path(log_dir) / "studies" / study_name)
 
 
 def write_json_atomic(path: str | Path, data: dict) -> None:

@@ -81,11 +81,12 @@ def plot_sweep(rows: list[dict[str, Any]], path: str | Path) -> None:
             ax.plot(jobs, [low] * len(jobs), marker, color=color, linestyle="", label=status)
     ax.set_xlabel("job (trial)")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    labelled = [r for r in rows if r["overrides"]]
+    labels = _distinct_overrides(rows)
+    labelled = [r for r in rows if labels[r["job"]]]
     if 0 < len(labelled) <= MAX_LABELLED_JOBS:  # few enough to name each job by its overrides
         ax.set_xticks(
             [r["job"] for r in labelled],
-            [f"{r['job']}: {r['overrides']}" for r in labelled],
+            [f"{r['job']}: {labels[r['job']]}" for r in labelled],
             rotation=30,
             ha="right",
             fontsize=7,
@@ -97,6 +98,14 @@ def plot_sweep(rows: list[dict[str, Any]], path: str | Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _distinct_overrides(rows: list[dict[str, Any]]) -> dict[int, str]:
+    """Each job's overrides less those every job shares (the sweep's fixed settings), which
+    would only make every label longer."""
+    tokens = {r["job"]: (r["overrides"] or "").split() for r in rows}
+    shared = set.intersection(*map(set, tokens.values())) if len(rows) > 1 else set()
+    return {job: " ".join(t for t in words if t not in shared) for job, words in tokens.items()}
 
 
 def write_sweep_summary(sweep: SweepFolder) -> list[dict[str, Any]]:

@@ -33,19 +33,21 @@ def current_trial():
         return None
     import optuna
 
+    from dlkit.sweeps.storage import open_storage
+
     sweeper = HydraConfig.get().sweeper
     study = _STUDIES.get(sweeper.study_name)
     if study is None:
         if sweeper.storage is None:
             raise RuntimeError(
                 "pruning a trial that runs in another process needs a persistent study: "
-                "set hydra.sweeper.storage (e.g. sqlite:///logs/optuna.db), or use "
+                "set hydra.sweeper.storage (e.g. logs/optuna.journal), or use "
                 "hydra.sweeper.pruner=null"
             )
         pruner = instantiate(sweeper.pruner) if sweeper.pruner else optuna.pruners.NopPruner()
-        study = optuna.load_study(
-            study_name=sweeper.study_name, storage=sweeper.storage, pruner=pruner
-        )
+        # the sweeper hands each job the storage with its file paths made absolute
+        storage = open_storage(sweeper.storage, heartbeat_interval=None, grace_period=None)
+        study = optuna.load_study(study_name=sweeper.study_name, storage=storage, pruner=pruner)
     # Optuna has no public lookup from trial number to trial id (optuna-integration reads
     # the same private fields)
     trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)

@@ -5,6 +5,12 @@ cannot prune, and a crashed search starts over. Here:
 
 - the study lives in `storage` under `study_name`, so re-running the same command continues it
   (`n_trials` is the number of finished trials the study should reach, old ones included);
+- any number of sweeps (workers) on one or many machines share a study: each asks for a trial
+  only while the study's finished and running trials are fewer than `n_trials`, counting and
+  asking under a lock every worker of the storage shares (`dlkit.sweeps.ask_lock`), and a
+  worker that has nothing left to ask waits for the others' trials to end;
+- a worker's heartbeat keeps its trials alive; the trials of a worker that died are failed by
+  the others once it lapses (`dlkit.sweeps.heartbeat`);
 - each job is told its trial number (`hydra.sweeper.trial`), so the `OptunaPruning` callback can
   report intermediate validation scores to that trial and stop it when the pruner says so;
 - a failing job is recorded as a failed trial and the search goes on; a pruned one as pruned;
@@ -12,18 +18,19 @@ cannot prune, and a crashed search starts over. Here:
 """
 
 import logging
-import math
-import os
-import socket
+import sys
+import warnings
 from typing import Any
 
 from hydra.core.plugins import Plugins
-from hydra.core.utils import JobReturn, JobStatus
+from hydra.core.utils import JobReturn
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from dlkit.config.overrides import quoted
+from dlkit.errors import ConfigError
 from hydra_plugins.dlkit_sweepers.search_space import (
     distribution,
     override_value,
@@ -32,9 +39,6 @@ from hydra_plugins.dlkit_sweepers.search_space import (
 )
 
 log = logging.getLogger(__name__)
-
-# user attributes that say which sweep process runs a trial (to spot trials a crash left behind)
-HOST, PID = "sweeper_host", "sweeper_pid"
 
 
 class OptunaSweeper(Sweeper):
@@ -48,6 +52,8 @@ class OptunaSweeper(Sweeper):
         n_trials: int,
         n_jobs: int,
         params: dict[str, str] | None,
+        heartbeat_interval: int | None = None,
+        grace_period: int | None = None,
         trial: int | None = None,
     ) -> None:
         if n_trials < 1 or n_jobs < 1:
@@ -63,6 +69,7 @@ class OptunaSweeper(Sweeper):
         self.n_trials = n_trials
         self.n_jobs = n_jobs
         self.params = params
+        self.heartbeat_interval, self.grace_period = heartbeat_interval, grace_period
         self.config: DictConfig | None = None
         self.launcher = None
         self.hydra_context: HydraContext | None = None
@@ -78,68 +85,110 @@ class OptunaSweeper(Sweeper):
 
     # ------------------------------------------------------------------ the search
     def sweep(self, arguments: list[str]) -> list[JobReturn]:
+        """The search; bad input (a storage that cannot be used) ends it with one message."""
+        try:
+            return self._search(arguments)
+        except ConfigError as error:
+            log.error("%s", error)
+            sys.exit(2)
+
+    def _search(self, arguments: list[str]) -> list[JobReturn]:
         import optuna
 
         from dlkit.runs.folder import SweepFolder
+        from dlkit.sweeps.ask_lock import ask_lock
+        from dlkit.sweeps.heartbeat import fail_stale_trials
+        from dlkit.sweeps.storage import describe, open_storage, resolve_storage
+        from dlkit.sweeps.study import (
+            count_trials,
+            fail_abandoned_trials,
+            open_study,
+            wait_for_other_workers,
+        )
         from dlkit.sweeps.trials import register_study
 
         space, fixed = self._search_space(arguments)
-        _create_sqlite_folder(self.storage)
-        study = optuna.create_study(
-            storage=self.storage,
-            study_name=self.study_name,
-            direction=self.direction or self._direction_from_metric(),
-            load_if_exists=True,
+        value = resolve_storage(self.storage, self.config.paths.root_dir)
+        if value != self.storage:  # each job opens the same file, wherever it runs
+            fixed.append(f"hydra.sweeper.storage={quoted(value)}")
+        storage = open_storage(value, self.heartbeat_interval, self.grace_period)
+        study = open_study(
+            storage,
+            self.study_name,
+            self.direction or self._direction_from_metric(),
+            self.config.get("optimized_metric"),
         )
         register_study(study)  # jobs in this process reach it directly (also in memory)
-        _fail_abandoned_trials(study)
-        previous = len(study.trials)
-        study.sampler = self._sampler(offset=previous)
+        fail_abandoned_trials(study)
+        fail_stale_trials(study)
         study.pruner = (
             instantiate(self.pruner_cfg) if self.pruner_cfg else optuna.pruners.NopPruner()
         )
+        finished, running, previous = count_trials(study)
         log.info(
             "study %r (%s, %s): %d trials so far, searching %s",
             study.study_name,
             study.direction.name.lower(),
-            self.storage or "in memory",
+            describe(value),
             previous,
             ", ".join(space),
         )
-        if _finished(study) >= self.n_trials:
+        if finished >= self.n_trials:
             log.info(
                 "study %r is complete: %d finished trials, hydra.sweeper.n_trials=%d. To search "
                 "further, raise it: hydra.sweeper.n_trials=%d",
                 study.study_name,
-                _finished(study),
+                finished,
                 self.n_trials,
-                _finished(study) + self.n_trials,
+                finished + self.n_trials,
             )
             _log_best(study)
             return []
         SweepFolder(self.config.hydra.sweep.dir).save_config(self.config)
 
         returns: list[JobReturn] = []
-        while (remaining := self.n_trials - _finished(study)) > 0:
-            trials = [study.ask(space) for _ in range(min(self.n_jobs, remaining))]
-            batch = [
-                [
-                    *fixed,
-                    *(f"{k}={override_value(v)}" for k, v in trial.params.items()),
-                    f"hydra.sweeper.trial={trial.number}",
-                ]
-                for trial in trials
-            ]
-            for trial in trials:
-                trial.set_user_attr(HOST, socket.gethostname())
-                trial.set_user_attr(PID, os.getpid())
-            self.validate_batch_is_legal(batch)
-            results = self.launcher.launch(batch, initial_job_idx=trials[0].number)
-            for trial, result in zip(trials, results, strict=True):
-                _tell(study, trial, result)
-            returns.extend(results)
+        seeded = False
+        while True:
+            fail_stale_trials(study)  # the trials of workers that died end as failed
+            with ask_lock(value, storage, study.study_name):
+                finished, running, total = count_trials(study)
+                free = self.n_trials - finished - running
+                if free <= 0:
+                    break
+                if not seeded:  # workers starting together each get a sampler seed of their own
+                    study.sampler, seeded = self._sampler(offset=total), True
+                with warnings.catch_warnings():  # the heartbeat is ours, not Study.optimize's
+                    warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
+                    trials = [study.ask(space) for _ in range(min(self.n_jobs, free))]
+            returns.extend(self._run(study, storage, trials, fixed))
+        wait_for_other_workers(study, storage, self.n_trials)
         _log_best(study)
         return returns
+
+    def _run(self, study, storage, trials, fixed: list[str]) -> list[JobReturn]:
+        """Launch one batch of trials and tell the study how each ended."""
+        from pathlib import Path
+
+        from dlkit.sweeps.heartbeat import Heartbeat
+        from dlkit.sweeps.study import claim, tell
+
+        batch = [
+            [
+                *fixed,
+                *(f"{k}={override_value(v)}" for k, v in trial.params.items()),
+                f"hydra.sweeper.trial={trial.number}",
+            ]
+            for trial in trials
+        ]
+        self.validate_batch_is_legal(batch)
+        for trial in trials:  # the folder as Hydra names it by default; the job's own, once told
+            claim(trial, str(Path(self.config.hydra.sweep.dir) / str(trial.number)))
+        # optuna-integration reads the same private id: the storage beats for trial ids
+        with Heartbeat(storage, [trial._trial_id for trial in trials]):
+            results = self.launcher.launch(batch, initial_job_idx=trials[0].number)
+        for trial, result in zip(trials, results, strict=True):
+            tell(study, trial, result)
+        return results
 
     # ------------------------------------------------------------------ helpers
     def _search_space(self, arguments: list[str]) -> tuple[dict, list[str]]:
@@ -165,78 +214,12 @@ class OptunaSweeper(Sweeper):
 
     def _sampler(self, offset: int):
         """The configured sampler; a seeded one is reseeded by the number of trials the study
-        already holds, so a resumed search does not replay its first suggestions."""
+        holds when this worker first asks, so that a resumed search does not replay its first
+        suggestions, nor do workers that start together repeat each other's."""
         cfg = OmegaConf.to_container(OmegaConf.create(self.sampler_cfg), resolve=True)
         if cfg.get("seed") is not None:
             cfg["seed"] = int(cfg["seed"]) + offset
         return instantiate(cfg)
-
-
-def _create_sqlite_folder(storage: str | None) -> None:
-    """SQLite creates its file but not the folder around it (logs/ in a fresh clone)."""
-    if storage and storage.startswith("sqlite:///"):
-        from pathlib import Path
-
-        from sqlalchemy.engine import make_url
-
-        database = make_url(storage).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-
-
-def _finished(study) -> int:
-    from optuna.trial import TrialState
-
-    return len(study.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)))
-
-
-def _fail_abandoned_trials(study) -> None:
-    """Trials left running by a sweep on this machine whose process is gone are failed."""
-    from optuna.trial import TrialState
-
-    host = socket.gethostname()
-    for trial in study.get_trials(states=(TrialState.RUNNING,)):
-        pid = trial.user_attrs.get(PID)
-        if trial.user_attrs.get(HOST) == host and pid is not None and not _alive(pid):
-            log.warning("trial %d was left running by a stopped sweep: failed", trial.number)
-            study.tell(trial.number, state=TrialState.FAIL)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _tell(study, trial, result: JobReturn) -> None:
-    """Record a job's outcome: its value, pruned, or failed (the search goes on either way)."""
-    import optuna
-    from optuna.trial import TrialState
-
-    if result.status == JobStatus.COMPLETED:
-        value = result.return_value
-        if value is None or not math.isfinite(float(value)):
-            log.error("trial %d returned %r instead of a number: failed", trial.number, value)
-            study.tell(trial, state=TrialState.FAIL)
-        else:
-            study.tell(trial, float(value))
-        return
-    error = result._return_value  # JobReturn.return_value would re-raise it
-    if isinstance(error, optuna.TrialPruned):
-        log.info("trial %d pruned: %s", trial.number, error)
-        study.tell(trial, state=TrialState.PRUNED)
-    else:
-        log.error(
-            "trial %d failed (%s: %s); the search goes on",
-            trial.number,
-            type(error).__name__,
-            error,
-        )
-        study.tell(trial, state=TrialState.FAIL)
 
 
 def _log_best(study) -> None:
