@@ -3,7 +3,8 @@
 Training standardizes batches in the data module and the task module turns the net's outputs into
 predictions; a deployed model must do both itself, so they are folded into one `nn.Module`:
 raw inputs (as the data module loads them) -> standardization fitted on the training split
--> net -> class probabilities, or values in target units.
+-> net -> class probabilities, or values in target units. Text goes in as token ids (the run's
+`tokenizer.json` makes them), which are not standardized.
 """
 
 import torch
@@ -25,6 +26,8 @@ class InferenceModel(nn.Module):
         std = datamodule.std if datamodule.std is not None else ones
         self.register_buffer("mean", mean.detach().float().cpu().clone())
         self.register_buffer("std", std.detach().float().cpu().clone())
+        self.standardize = datamodule.modality != "text"
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.task_module.predict_from_outputs(self.net((x - self.mean) / self.std))
+        x = (x - self.mean) / self.std if self.standardize else x
+        return self.task_module.predict_from_outputs(self.net(x))
