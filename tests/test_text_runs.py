@@ -1,0 +1,213 @@
+"""Texts through `make train`, `make predict` and `make eval`: every text net learns, the fitted
+tokenizer travels with the run, the TF-IDF baseline shares the split, and mistakes are listed."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from omegaconf import OmegaConf
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from tokenizers import Tokenizer
+
+from dlkit.errors import BadInput
+from dlkit.saved.evaluate import evaluate
+from dlkit.saved.load import load_run
+from dlkit.training.run import train
+from tests.cli import output, run_make, run_train
+from tests.conftest import FEW_BATCHES, compose_config, read_summary
+from tests.data.text_samples import KEYWORDS, keyword_texts, write_texts_csv
+
+# small versions of every net that takes text
+TINY_TEXT_NETS = {
+    "mlp": ["model.net.hidden_sizes=[32]"],
+    "cnn": ["model.net.channels=[16]"],
+    "rnn": ["model.net.hidden_size=32", "model.net.num_layers=1"],
+    "lstm": ["model.net.hidden_size=32", "model.net.num_layers=1"],
+    "gru": ["model.net.hidden_size=32", "model.net.num_layers=1"],
+    "transformer": ["model.net.d_model=32", "model.net.num_heads=2", "model.net.num_layers=1"],
+}
+
+
+def text_csv(path: Path) -> list[str]:
+    """Overrides for `data=text_csv` on the keyword texts in `path` (written there)."""
+    write_texts_csv(path)
+    return [
+        "data=text_csv",
+        f"data.path={path}",
+        "data.text_column=body",
+        "data.target=team",
+        "data.vocab_size=100",
+        "data.batch_size=32",
+        "model.net.embedding_dim=16",
+    ]
+
+
+# rnn and lstm read texts as gru does (one class, another cell): their runs are slow tests
+LEARNERS = [
+    pytest.param(model, marks=pytest.mark.slow) if model in ("rnn", "lstm") else model
+    for model in TINY_TEXT_NETS
+]
+
+
+@pytest.mark.parametrize("model", LEARNERS)
+def test_every_text_net_learns_through_train(compose_train, tmp_path, model):
+    cfg = compose_train(
+        *text_csv(tmp_path / "texts.csv"),
+        "data.tokenizer=word",  # the keyword is one token: a few steps find it
+        f"model={model}",
+        *TINY_TEXT_NETS[model],
+        "trainer.max_epochs=8",
+        "scheduler=none",
+        "optimizer.lr=0.01",
+        "~callbacks.reports",
+        "~callbacks.early_stopping",
+        *FEW_BATCHES,
+    )
+    train(cfg)
+    summary = read_summary(cfg)
+    assert summary["status"] == "completed"
+    assert summary["test"]["acc"] > 0.7, summary["test"]  # three classes: chance is 1/3
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> dict:
+    """A GRU on the keyword texts beside the TF-IDF baseline, with every report."""
+    root = tmp_path_factory.mktemp("text_run")
+    overrides = [
+        *text_csv(root / "texts.csv"),
+        "model=gru",
+        *TINY_TEXT_NETS["gru"],
+        "baseline=tfidf_logistic_regression",
+        "trainer.max_epochs=10",
+        "scheduler=none",
+        "optimizer.lr=0.01",
+        "callbacks.rich_progress_bar=null",
+    ]
+    train(compose_config("train", overrides, root / "run", root / "data"))
+    return {"root": root, "run": root / "run", "summary": read_summary(root / "run")}
+
+
+def test_the_tokenizer_travels_with_the_run(trained):
+    run = trained["run"]
+    assert OmegaConf.load(run / "config.yaml").data.tokenizer == "bpe"  # not masked as a secret
+    saved = load_run(trained["summary"]["best_checkpoint"], "predict")
+    from_file = Tokenizer.from_file(str(run / "tokenizer.json"))
+    test_texts = saved.datamodule.texts["test"]
+    ids = torch.tensor([e.ids for e in from_file.encode_batch(test_texts)])
+    assert torch.equal(ids, saved.datamodule.datasets["test"].tensors[0])
+    checkpoint = torch.load(trained["summary"]["best_checkpoint"], weights_only=True)
+    state = checkpoint["TextCSVDataModule"]
+    assert Tokenizer.from_str(state["tokenizer"]).get_vocab() == from_file.get_vocab()
+
+
+def test_the_baseline_reads_the_texts_of_the_same_split(trained):
+    saved = load_run(trained["summary"]["best_checkpoint"], "eval")
+    datamodule = saved.datamodule
+    y = {split: d.tensors[1].numpy() for split, d in datamodule.datasets.items()}
+    assert [len(datamodule.texts[s]) for s in y] == [len(v) for v in y.values()]
+    pipeline = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+        LogisticRegression(C=10.0, max_iter=2000, random_state=42),
+    ).fit(datamodule.texts["train"], y["train"])
+    expected = (pipeline.predict(datamodule.texts["test"]) == y["test"]).mean()
+    baseline = trained["summary"]["baseline"]
+    assert baseline["name"] == "tfidf_logistic_regression"
+    assert baseline["test"]["acc"] == pytest.approx(expected)
+    assert trained["summary"]["test"]["acc"] > 0.7
+
+
+def test_misclassified_texts_are_listed_most_confident_first(trained):
+    table = pd.read_csv(trained["run"] / "misclassified.csv")
+    assert list(table.columns) == ["text", "true", "predicted", "probability"]
+    assert (table["true"] != table["predicted"]).all()
+    assert table["probability"].is_monotonic_decreasing
+    counts = trained["summary"]["test_report"]["confusion_matrix"]["counts"]
+    assert len(table) == min(100, int(np.sum(counts) - np.trace(counts)))
+    names = trained["summary"]["test_report"]["confusion_matrix"]["labels"]
+    assert names == sorted(KEYWORDS)
+
+
+def test_make_predict_on_raw_strings(trained, tmp_path):
+    new = keyword_texts(12, seed=7)
+    new[["body"]].to_csv(tmp_path / "new.csv", index=False)
+    result = run_make(
+        "predict",
+        f"ckpt_path={trained['summary']['best_checkpoint']}",
+        f"input={tmp_path / 'new.csv'}",
+        f"hydra.run.dir={tmp_path / 'pred'}",
+    )
+    assert result.returncode == 0, output(result)[-3000:]
+    table = pd.read_csv(tmp_path / "pred" / "predictions.csv")
+    assert table["text"].tolist() == new["body"].tolist()
+    probabilities = table[[f"probability_{c}" for c in sorted(KEYWORDS)]].to_numpy()
+    assert probabilities.sum(axis=1) == pytest.approx(np.ones(12), abs=1e-5)
+    assert (table["prediction"] == new["team"]).mean() >= 0.75  # chance: 1/3
+
+
+def test_eval_writes_the_text_reports_again(trained, tmp_path):
+    best = trained["summary"]["best_checkpoint"]
+    evaluate(compose_config("eval", [f"ckpt_path={best}"], tmp_path / "eval", trained["root"]))
+    summary = read_summary(tmp_path / "eval")
+    assert summary["test"]["acc"] == pytest.approx(trained["summary"]["test"]["acc"])
+    eval_table = pd.read_csv(tmp_path / "eval" / "misclassified.csv")
+    assert eval_table.equals(pd.read_csv(trained["run"] / "misclassified.csv"))
+
+
+def test_folds_fit_a_tokenizer_each(compose_train, tmp_path):
+    cfg = compose_train(
+        *text_csv(tmp_path / "texts.csv"),
+        "model=mlp",
+        "cv.folds=2",
+        "baseline=tfidf_logistic_regression",
+        "trainer.max_epochs=1",
+        "~callbacks.reports",
+        *FEW_BATCHES,
+    )
+    train(cfg)
+    summary = read_summary(cfg)
+    assert len(summary["folds"]) == 2 and "test/acc" in summary["cv"]["mean"]
+    run = Path(cfg.paths.output_dir)
+    vocabularies = [json.loads((run / f"fold_{k}" / "tokenizer.json").read_text()) for k in (0, 1)]
+    assert all(v["model"]["vocab"] for v in vocabularies)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            ["data=surnames", "model=resnet"],
+            "ResNet takes image data, but data=surnames is text data. Models that fit text "
+            "data: cnn, gru, lstm, mlp, rnn, transformer.",
+        ),
+        (["baseline=tfidf_logistic_regression"], "reads texts, but the data holds image data"),
+    ],
+)
+def test_text_and_other_data_do_not_mix(compose_train, overrides, message):
+    cfg = compose_train(*overrides, *FEW_BATCHES)
+    with pytest.raises(BadInput, match=message):
+        train(cfg)
+
+
+def test_a_numeric_baseline_on_texts(compose_train, tmp_path):
+    cfg = compose_train(*text_csv(tmp_path / "texts.csv"), "baseline=logistic_regression")
+    with pytest.raises(BadInput, match="text data are token ids: choose baseline=tfidf_logistic"):
+        train(cfg)
+
+
+def test_a_missing_text_column_is_one_message(tmp_path):
+    write_texts_csv(tmp_path / "texts.csv")
+    result = run_train(
+        "data=text_csv",
+        f"data.path={tmp_path / 'texts.csv'}",
+        "data.text_column=review",
+        "data.target=team",
+        f"hydra.run.dir={tmp_path / 'run'}",
+    )
+    assert result.returncode == 2, output(result)[-3000:]
+    assert "its columns are ['id', 'body', 'team', 'stars']" in output(result)
+    assert "Traceback" not in output(result)
