@@ -211,3 +211,37 @@ def test_a_missing_text_column_is_one_message(tmp_path):
     assert result.returncode == 2, output(result)[-3000:]
     assert "its columns are ['id', 'body', 'team', 'stars']" in output(result)
     assert "Traceback" not in output(result)
+
+
+def test_text_training_steps_read_nothing_from_the_device(compose_train, tmp_path):
+    """The masks and the last real token are found on the device (unidirectional GRU)."""
+    from tests import test_sync_free
+
+    test_sync_free.found.clear()
+    cfg = compose_train(
+        *text_csv(tmp_path / "texts.csv"),
+        "model=gru",
+        *TINY_TEXT_NETS["gru"],
+        "trainer.max_epochs=1",
+        *FEW_BATCHES,
+        f"+callbacks.zz_count_reads._target_={test_sync_free.__name__}.CountHostReads",
+    )
+    train(cfg)
+    assert test_sync_free.found == [], "\n".join(test_sync_free.found)
+
+
+@pytest.mark.slow
+def test_a_sweep_over_text_models(tmp_path):
+    overrides = text_csv(tmp_path / "texts.csv")
+    result = run_train(
+        *overrides,
+        "model=gru,cnn",
+        "data.tokenizer=char,word",
+        "trainer.max_epochs=1",
+        *FEW_BATCHES,
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        multirun=True,
+    )
+    assert result.returncode == 0, output(result)[-3000:]
+    table = pd.read_csv(tmp_path / "sweep" / "sweep_summary.csv")
+    assert len(table) == 4 and (table["status"] == "completed").all()

@@ -18,6 +18,8 @@ RECIPES = {
     "mnist1d_transformer": ("mnist1d", "transformer"),
     "wine_mlp": ("wine", "mlp"),
     "diabetes_mlp": ("diabetes", "mlp"),
+    "surnames_gru": ("surnames", "gru"),
+    "surnames_transformer": ("surnames", "transformer"),
 }
 
 
