@@ -15,7 +15,9 @@ from sklearn.pipeline import make_pipeline
 from tokenizers import Tokenizer
 
 from dlkit.errors import BadInput
+from dlkit.reports.misclassified_texts import gathered_order
 from dlkit.saved.evaluate import evaluate
+from dlkit.saved.export import export
 from dlkit.saved.load import load_run
 from dlkit.training.run import train
 from tests.cli import output, run_make, run_train
@@ -130,6 +132,29 @@ def test_misclassified_texts_are_listed_most_confident_first(trained):
     assert len(table) == min(100, int(np.sum(counts) - np.trace(counts)))
     names = trained["summary"]["test_report"]["confusion_matrix"]["labels"]
     assert names == sorted(KEYWORDS)
+
+
+def test_gathered_predictions_map_back_to_their_texts():
+    """Two ranks test texts 0, 2, 4 and 1, 3; the gather puts rank 0's first."""
+    assert gathered_order(5, 5, world_size=2).tolist() == [0, 2, 4, 1, 3]
+    assert gathered_order(5, 3, world_size=1).tolist() == [0, 1, 2]  # a test cut short
+    assert gathered_order(5, 3, world_size=2) is None
+
+
+def test_export_takes_token_ids(trained, tmp_path):
+    best = trained["summary"]["best_checkpoint"]
+    cfg = compose_config(
+        "export", [f"ckpt_path={best}", "format=torch_export"], tmp_path / "exp", trained["root"]
+    )
+    export(cfg)
+    summary = read_summary(tmp_path / "exp")
+    assert summary["parity"]["max_abs_diff"] <= 1e-4
+    saved = load_run(best, "export")
+    ids = saved.datamodule.datasets["test"].tensors[0][:3]
+    program = torch.export.load(summary["model_file"]).module()
+    with torch.inference_mode():
+        expected = saved.model.predict_from_outputs(saved.model(ids))
+    torch.testing.assert_close(program(ids), expected)
 
 
 def test_make_predict_on_raw_strings(trained, tmp_path):
