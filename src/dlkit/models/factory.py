@@ -29,6 +29,7 @@ def build_module(
     regression_loss: str = "mse",
     target_mean: float = 0.0,
     target_std: float = 1.0,
+    backbone_lr_factor: float = 1.0,
     vocab_size: int | None = None,
     padding_id: int = 0,
 ) -> TaskModule:
@@ -39,6 +40,7 @@ def build_module(
         "optimizer": optimizer,
         "scheduler": scheduler,
         "compile": compile,
+        "backbone_lr_factor": backbone_lr_factor,
     }
     if task == "classification":
         return ClassificationModule(
