@@ -49,9 +49,10 @@ def text_csv(path: Path) -> list[str]:
     ]
 
 
-# rnn and lstm read texts as gru does (one class, another cell): their runs are slow tests
+# the fixture `trained` runs a GRU in the fast suite; the transformer learns there too, the
+# other nets' runs are slow tests
 LEARNERS = [
-    pytest.param(model, marks=pytest.mark.slow) if model in ("rnn", "lstm") else model
+    model if model == "transformer" else pytest.param(model, marks=pytest.mark.slow)
     for model in TINY_TEXT_NETS
 ]
 
@@ -141,6 +142,7 @@ def test_gathered_predictions_map_back_to_their_texts():
     assert gathered_order(5, 3, world_size=2) is None
 
 
+@pytest.mark.slow
 def test_export_takes_token_ids(trained, tmp_path):
     best = trained["summary"]["best_checkpoint"]
     cfg = compose_config(
@@ -157,6 +159,7 @@ def test_export_takes_token_ids(trained, tmp_path):
     torch.testing.assert_close(program(ids), expected)
 
 
+@pytest.mark.slow
 def test_make_predict_on_raw_strings(trained, tmp_path):
     new = keyword_texts(12, seed=7)
     new[["body"]].to_csv(tmp_path / "new.csv", index=False)
@@ -174,6 +177,7 @@ def test_make_predict_on_raw_strings(trained, tmp_path):
     assert (table["prediction"] == new["team"]).mean() >= 0.75  # chance: 1/3
 
 
+@pytest.mark.slow
 def test_eval_writes_the_text_reports_again(trained, tmp_path):
     best = trained["summary"]["best_checkpoint"]
     evaluate(compose_config("eval", [f"ckpt_path={best}"], tmp_path / "eval", trained["root"]))
@@ -183,6 +187,7 @@ def test_eval_writes_the_text_reports_again(trained, tmp_path):
     assert eval_table.equals(pd.read_csv(trained["run"] / "misclassified.csv"))
 
 
+@pytest.mark.slow
 def test_folds_fit_a_tokenizer_each(compose_train, tmp_path):
     cfg = compose_train(
         *text_csv(tmp_path / "texts.csv"),
@@ -209,7 +214,11 @@ def test_folds_fit_a_tokenizer_each(compose_train, tmp_path):
             "ResNet takes image data, but data=surnames is text data. Models that fit text "
             "data: cnn, gru, lstm, mlp, rnn, transformer.",
         ),
-        (["baseline=tfidf_logistic_regression"], "reads texts, but the data holds image data"),
+        pytest.param(
+            ["baseline=tfidf_logistic_regression"],
+            "reads texts, but the data holds image data",
+            marks=pytest.mark.slow,
+        ),
     ],
 )
 def test_text_and_other_data_do_not_mix(compose_train, overrides, message):
@@ -218,12 +227,14 @@ def test_text_and_other_data_do_not_mix(compose_train, overrides, message):
         train(cfg)
 
 
+@pytest.mark.slow
 def test_a_numeric_baseline_on_texts(compose_train, tmp_path):
     cfg = compose_train(*text_csv(tmp_path / "texts.csv"), "baseline=logistic_regression")
     with pytest.raises(BadInput, match="text data are token ids: choose baseline=tfidf_logistic"):
         train(cfg)
 
 
+@pytest.mark.slow
 def test_a_missing_text_column_is_one_message(tmp_path):
     write_texts_csv(tmp_path / "texts.csv")
     result = run_train(
@@ -238,6 +249,7 @@ def test_a_missing_text_column_is_one_message(tmp_path):
     assert "Traceback" not in output(result)
 
 
+@pytest.mark.slow
 def test_text_training_steps_read_nothing_from_the_device(compose_train, tmp_path):
     """The masks and the last real token are found on the device (unidirectional GRU)."""
     from tests import test_sync_free

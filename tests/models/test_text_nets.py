@@ -21,6 +21,17 @@ TEXT_NETS = [
     ("transformer", {"pooling": "mean", "positions": "sinusoidal"}),
     ("transformer", {"patch_size": 3, "norm_first": False}),
 ]
+# one way of reading the steps per kind of net stays in the fast suite, the others are slow tests
+FAST = [
+    ("mlp", {}),
+    ("cnn", {}),
+    ("gru", {"bidirectional": True, "num_layers": 2}),
+    ("transformer", {}),
+]
+CASES = [
+    pytest.param(model, overrides, marks=() if (model, overrides) in FAST else pytest.mark.slow)
+    for model, overrides in TEXT_NETS
+]
 
 
 def _text_net(model: str, length: int = 12, **overrides):
@@ -39,7 +50,7 @@ def _ids(lengths: list[int], padded_to: int) -> torch.Tensor:
     return ids
 
 
-@pytest.mark.parametrize(("model", "overrides"), TEXT_NETS, ids=str)
+@pytest.mark.parametrize(("model", "overrides"), CASES, ids=str)
 def test_padding_never_changes_a_prediction(model, overrides):
     net = _text_net(model, **overrides).eval()
     short = _ids([5, 2, 7], padded_to=7)
@@ -51,7 +62,7 @@ def test_padding_never_changes_a_prediction(model, overrides):
         assert not torch.allclose(net(changed)[0], net(short)[0])
 
 
-@pytest.mark.parametrize(("model", "overrides"), TEXT_NETS, ids=str)
+@pytest.mark.parametrize(("model", "overrides"), CASES, ids=str)
 def test_token_ids_train_through_an_embedding(model, overrides):
     net = _text_net(model, embedding_dim=8, **overrides)
     outputs = net(_ids([12, 3, 8, 1], padded_to=12))
