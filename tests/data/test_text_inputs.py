@@ -79,7 +79,9 @@ def test_a_file_that_is_not_utf8_names_the_byte(tmp_path):
     before = "body,team\nthe vote,politics\nun caf"  # 34 bytes, then a Latin-1 é
     path.write_bytes(f"{before}\xe9,sports\n".encode("latin-1"))
     offset = len(before.encode())
-    with pytest.raises(BadInput, match=rf"latin1.csv is not UTF-8 text: byte offset {offset} \(line 3\)"):
+    with pytest.raises(
+        BadInput, match=rf"latin1.csv is not UTF-8 text: byte offset {offset} \(line 3\)"
+    ):
         _setup_csv(path)
 
 
