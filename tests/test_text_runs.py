@@ -14,7 +14,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from tokenizers import Tokenizer
 
-from dlkit.errors import BadInput
 from dlkit.reports.misclassified_texts import gathered_order
 from dlkit.saved.evaluate import evaluate
 from dlkit.saved.export import export
@@ -22,7 +21,7 @@ from dlkit.saved.load import load_run
 from dlkit.training.run import train
 from tests.cli import output, run_make, run_train
 from tests.conftest import FEW_BATCHES, compose_config, read_summary
-from tests.data.text_samples import KEYWORDS, keyword_texts, write_texts_csv
+from tests.data.text_samples import KEYWORDS, keyword_texts, text_csv
 
 # small versions of every net that takes text
 TINY_TEXT_NETS = {
@@ -33,20 +32,6 @@ TINY_TEXT_NETS = {
     "gru": ["model.net.hidden_size=32", "model.net.num_layers=1"],
     "transformer": ["model.net.d_model=32", "model.net.num_heads=2", "model.net.num_layers=1"],
 }
-
-
-def text_csv(path: Path) -> list[str]:
-    """Overrides for `data=text_csv` on the keyword texts in `path` (written there)."""
-    write_texts_csv(path)
-    return [
-        "data=text_csv",
-        f"data.path={path}",
-        "data.text_column=body",
-        "data.target=team",
-        "data.vocab_size=100",
-        "data.batch_size=32",
-        "model.net.embedding_dim=16",
-    ]
 
 
 # the fixture `trained` runs a GRU in the fast suite; the transformer learns there too, the
@@ -204,49 +189,6 @@ def test_folds_fit_a_tokenizer_each(compose_train, tmp_path):
     run = Path(cfg.paths.output_dir)
     vocabularies = [json.loads((run / f"fold_{k}" / "tokenizer.json").read_text()) for k in (0, 1)]
     assert all(v["model"]["vocab"] for v in vocabularies)
-
-
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        (
-            ["data=surnames", "model=resnet"],
-            "ResNet takes image data, but data=surnames is text data. Models that fit text "
-            "data: cnn, gru, lstm, mlp, rnn, transformer.",
-        ),
-        pytest.param(
-            ["baseline=tfidf_logistic_regression"],
-            "reads texts, but the data holds image data",
-            marks=pytest.mark.slow,
-        ),
-    ],
-)
-def test_text_and_other_data_do_not_mix(compose_train, overrides, message):
-    cfg = compose_train(*overrides, *FEW_BATCHES)
-    with pytest.raises(BadInput, match=message):
-        train(cfg)
-
-
-@pytest.mark.slow
-def test_a_numeric_baseline_on_texts(compose_train, tmp_path):
-    cfg = compose_train(*text_csv(tmp_path / "texts.csv"), "baseline=logistic_regression")
-    with pytest.raises(BadInput, match="text data are token ids: choose baseline=tfidf_logistic"):
-        train(cfg)
-
-
-@pytest.mark.slow
-def test_a_missing_text_column_is_one_message(tmp_path):
-    write_texts_csv(tmp_path / "texts.csv")
-    result = run_train(
-        "data=text_csv",
-        f"data.path={tmp_path / 'texts.csv'}",
-        "data.text_column=review",
-        "data.target=team",
-        f"hydra.run.dir={tmp_path / 'run'}",
-    )
-    assert result.returncode == 2, output(result)[-3000:]
-    assert "its columns are ['id', 'body', 'team', 'stars']" in output(result)
-    assert "Traceback" not in output(result)
 
 
 @pytest.mark.slow

@@ -1,7 +1,8 @@
 """Small fabricated text data sets: learnable in a few steps, of any length up to a dozen words.
 
 Each text is a handful of filler words with one keyword that names its class, at a random place,
-so a net must find the keyword wherever it is and whatever the padding after it.
+so a net must find the keyword wherever it is and whatever the padding after it. `text_csv`
+writes them and gives the overrides that train on them through `data=text_csv`.
 """
 
 from pathlib import Path
@@ -39,3 +40,17 @@ def write_text_folder(root: Path, n: int = 60) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{row.id:03d}.txt").write_text(row.body, encoding="utf-8")
     return root
+
+
+def text_csv(path: Path) -> list[str]:
+    """Overrides for `data=text_csv` on the keyword texts in `path` (written there)."""
+    write_texts_csv(path)
+    return [
+        "data=text_csv",
+        f"data.path={path}",
+        "data.text_column=body",
+        "data.target=team",
+        "data.vocab_size=100",
+        "data.batch_size=32",
+        "model.net.embedding_dim=16",
+    ]
