@@ -14,7 +14,7 @@ from dlkit.training.run import train
 from tests.conftest import CONFIG_DIR, read_summary
 from tests.models.synthetic import SHAPES, synthetic_data
 
-# every model= option and the data modalities it fits
+# every model= option and the data modalities it fits (text: tests/models/test_text_nets.py)
 COMPATIBLE = {
     "mlp": ("image", "sequence", "table"),
     "cnn": ("image", "sequence"),

@@ -2,7 +2,8 @@
 
 `learning_curves.png` when fitting ends; when testing ends, the held-out report of
 `dlkit.reports.held_out` (confusion matrix, per-class scores, ROC/PR curves for two classes;
-predicted-vs-true and residual plots for regression), kept in `test_report` for summary.json.
+predicted-vs-true and residual plots for regression), kept in `test_report` for summary.json;
+for text, also the test texts most confidently misclassified (`dlkit.reports.misclassified_texts`).
 Every rank takes part in gathering the test predictions; only rank 0 writes files.
 """
 
@@ -44,3 +45,10 @@ class ReportWriter(MetricHistory):
         self.test_report = held_out.classification_report(
             predictions, targets.astype(int), names, self.folder
         )
+        if getattr(trainer.datamodule, "modality", None) == "text":
+            from dlkit.reports.misclassified_texts import write_misclassified_texts
+
+            texts = trainer.datamodule.texts["test"]
+            write_misclassified_texts(
+                predictions, targets.astype(int), texts, names, self.folder, trainer.world_size
+            )

@@ -87,6 +87,10 @@ def fraction_of_batches(value: Any) -> str | None:
 PROBABILITY = number(0, 1, low_open=False)  # dropout, label smoothing: [0, 1)
 SHARE = number(0, 1, low_open=True)  # a share of the data set: (0, 1)
 BATCH_SIZE = integer(1)
+# text: the vocabulary holds padding and the unknown token besides at least one real token
+VOCAB_SIZE = integer(3)
+MAX_LENGTH = integer(1)  # tokens per text
+EMBEDDING_DIM = integer(1)
 BACKBONE_LR_FACTOR = number(0, low_open=True)  # the backbone's rate over the head's
 
 
@@ -167,11 +171,14 @@ RULES: dict[str, Check] = {
     "optimizer.momentum": number(0, 1, low_open=False),
     "optimizer.backbone_lr_factor": BACKBONE_LR_FACTOR,
     "model.net.dropout": PROBABILITY,
+    "model.net.embedding_dim": EMBEDDING_DIM,
     "model.label_smoothing": PROBABILITY,
     "data.batch_size": BATCH_SIZE,
     "data.val_fraction": SHARE,
     "data.test_fraction": SHARE,
     "data.num_workers": integer(0),
+    "data.vocab_size": VOCAB_SIZE,
+    "data.max_length": MAX_LENGTH,
     "callbacks.early_stopping.patience": integer(0),
 }
 

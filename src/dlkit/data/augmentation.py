@@ -14,6 +14,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dlkit.errors import DataError
+
+
+def check_augmentation_fits(augmentation: nn.Module | None, modality: str, owner: str) -> None:
+    """Stop before training when `augmentation` is made for other data than `owner`'s."""
+    accepted = getattr(augmentation, "modalities", None)
+    if accepted is not None and modality not in accepted:
+        raise DataError(
+            f"{type(augmentation).__name__} augments {' or '.join(accepted)} data, but "
+            f"{owner} holds {modality} data: choose an augmentation for "
+            f"{modality} data (configs/augmentation/) or none (augmentation=null)"
+        )
+
 
 def _check_probability(name: str, p: float) -> None:
     if not 0 <= p <= 1:

@@ -1,7 +1,7 @@
 """What every data module shares: splits, folds, scaling fitted on the training part, batches.
 
 A subclass says how to load its samples (`load`) and what they are (`modality`, `task`); this base
-does the rest the same way for images, tables and sequences:
+does the rest the same way for images, tables, sequences and texts:
 
 - seeded, stratified train/val/test splits and k-fold selection (`dlkit.data.splits`);
 - per-channel / per-feature standardization with statistics of the training part only
@@ -22,6 +22,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlkit.config.checks import BATCH_SIZE, require
+from dlkit.data.augmentation import check_augmentation_fits
 from dlkit.data.new_inputs import NewInputs
 from dlkit.data.samples import (
     LoadedData,
@@ -53,8 +54,8 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         augmentation: an `nn.Module` applied to training batches only (`configs/augmentation/`).
         num_workers, pin_memory, persistent_workers: passed to the DataLoaders.
 
-    Subclass one of the modality bases (`ImageDataModule`, `SequenceDataModule`,
-    `TableDataModule`) and return the samples from `load`:
+    Subclass a modality's base (`ImageDataModule`, `SequenceDataModule`, `TableDataModule`,
+    `dlkit.data.text.TextDataModule`) and return the samples from `load`:
 
         class MyImages(ImageDataModule):
             def load(self) -> LoadedData:
@@ -63,7 +64,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
                 return LoadedData(x=x, y=y, class_names=["cat", "dog"])
     """
 
-    #: "image" [C, H, W], "sequence" [T, F] or "table" [F]: decides which nets fit.
+    #: "image" [C, H, W], "sequence" [T, F], "table" [F], "text" (ids [L]): which nets fit.
     modality: str = "table"
     #: the axis of a sample that holds channels/features; statistics are per entry of this axis.
     feature_axis: int = -1
@@ -114,6 +115,10 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         `train_index` is None when encoding with what was fitted before (test split, new inputs)."""
         return x
 
+    def on_split(self, data: LoadedData, rows: dict[str, np.ndarray | None]) -> None:
+        """The split is made: `rows` indexes each split in `data.x` (test: None when shipped).
+        Text keeps each split's raw strings here, for the classical baseline and the reports."""
+
     @property
     def task(self) -> str:
         return "classification"
@@ -156,7 +161,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
             return
         if self.task not in TASKS:
             raise DataError(f"unknown task {self.task!r}: expected one of {TASKS}")
-        self._check_augmentation()
+        check_augmentation_fits(self.augmentation, self.modality, type(self).__name__)
         data = self.load()
         name = type(self).__name__
         y = checked_targets(data.y, "y", self.task, name)
@@ -170,6 +175,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
             fold=self.fold,
             has_test=data.x_test is not None,
         )
+        self.on_split(data, {"train": train, "val": val, "test": test})
         x = checked_samples(self.encode(data.x, train), len(y), "x")
         if data.x_test is not None:
             y_test = checked_targets(data.y_test, "y_test", self.task, name)
@@ -222,15 +228,6 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         return (x - self.mean) / self.std
 
     # ----------------------------------------------------------------- helpers
-    def _check_augmentation(self) -> None:
-        accepted = getattr(self.augmentation, "modalities", None)
-        if accepted is not None and self.modality not in accepted:
-            raise DataError(
-                f"{type(self.augmentation).__name__} augments {' or '.join(accepted)} data, but "
-                f"{type(self).__name__} holds {self.modality} data: choose an augmentation for "
-                f"{self.modality} data (configs/augmentation/) or none (augmentation=null)"
-            )
-
     def _require(self, split: str) -> tuple[torch.Tensor, ...]:
         if split not in self.datasets:
             raise RuntimeError(

@@ -95,43 +95,8 @@ class CSVDataModule(TableDataModule):
     def _features(self, frame: pd.DataFrame) -> pd.DataFrame:
         return frame.drop(columns=[self.target, *self.drop], errors="ignore")
 
-    def _targets(
-        self, values: pd.Series, path: Path, class_names: list[str] | None
-    ) -> tuple[torch.Tensor, list[str] | None]:
-        """Targets as class indices (with the class names) or as numbers."""
-        if values.isna().any():
-            rows = (np.flatnonzero(values.isna().to_numpy()) + 2).tolist()[
-                :5
-            ]  # +2: header, 1-based
-            raise DataError(
-                f"target column {self.target!r} of {path} is empty in {int(values.isna().sum())} "
-                f"row(s) (lines {rows}…): fill or remove those rows"
-            )
-        if self.task == "regression":
-            if not is_numeric(values):
-                raise DataError(
-                    f"regression needs numbers in target column {self.target!r}, but {path} "
-                    f"holds values such as {values.iloc[0]!r}: set data.task=classification "
-                    "for class labels"
-                )
-            return torch.from_numpy(values.to_numpy(np.float32)), None
-        if values.dtype.kind == "f" and not np.all(np.mod(values.to_numpy(), 1) == 0):
-            raise DataError(
-                f"target column {self.target!r} holds fractional numbers such as "
-                f"{values[np.mod(values, 1) != 0].iloc[0]}: set data.task=regression to predict "
-                "numbers, or give class labels"
-            )
-        labels = values.astype("int64").astype(str) if values.dtype.kind == "f" else values
-        labels = labels.astype(str)
-        if class_names is None:
-            class_names = sorted(labels.unique().tolist(), key=_natural)
-        unknown = sorted(set(labels) - set(class_names))
-        if unknown:
-            raise DataError(
-                f"{path} has classes {unknown} that the training file {self.path} lacks"
-            )
-        codes = pd.Categorical(labels, categories=class_names).codes
-        return torch.from_numpy(codes.astype(np.int64)), class_names
+    def _targets(self, values: pd.Series, path: Path, class_names: list[str] | None):
+        return csv_targets(values, self.target, path, self.task, class_names, self.path)
 
     # ----------------------------------------------------------------- new inputs
     def read_inputs(self, path: Path) -> pd.DataFrame:
@@ -150,6 +115,49 @@ class CSVDataModule(TableDataModule):
     def load_extra_state(self, state: dict) -> None:
         super().load_extra_state(state)
         self.encoder = TableEncoder(state["encoder"]) if state.get("encoder") else None
+
+
+def csv_targets(
+    values: pd.Series,
+    column: str,
+    path: Path,
+    task: str,
+    class_names: list[str] | None,
+    training_path: str,
+) -> tuple[torch.Tensor, list[str] | None]:
+    """A CSV target column as class indices (with the class names; given for a test file, so
+    that its classes are the training file's) or as numbers (regression)."""
+    if values.isna().any():
+        rows = (np.flatnonzero(values.isna().to_numpy()) + 2).tolist()[:5]  # +2: header, 1-based
+        raise DataError(
+            f"target column {column!r} of {path} is empty in {int(values.isna().sum())} "
+            f"row(s) (lines {rows}…): fill or remove those rows"
+        )
+    if task == "regression":
+        if not is_numeric(values):
+            raise DataError(
+                f"regression needs numbers in target column {column!r}, but {path} "
+                f"holds values such as {values.iloc[0]!r}: set data.task=classification "
+                "for class labels"
+            )
+        return torch.from_numpy(values.to_numpy(np.float32)), None
+    if values.dtype.kind == "f" and not np.all(np.mod(values.to_numpy(), 1) == 0):
+        raise DataError(
+            f"target column {column!r} holds fractional numbers such as "
+            f"{values[np.mod(values, 1) != 0].iloc[0]}: set data.task=regression to predict "
+            "numbers, or give class labels"
+        )
+    labels = values.astype("int64").astype(str) if values.dtype.kind == "f" else values
+    labels = labels.astype(str)
+    if class_names is None:
+        class_names = sorted(labels.unique().tolist(), key=_natural)
+    unknown = sorted(set(labels) - set(class_names))
+    if unknown:
+        raise DataError(
+            f"{path} has classes {unknown} that the training file {training_path} lacks"
+        )
+    codes = pd.Categorical(labels, categories=class_names).codes
+    return torch.from_numpy(codes.astype(np.int64)), class_names
 
 
 def _natural(label: str) -> tuple:

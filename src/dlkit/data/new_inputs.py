@@ -54,6 +54,10 @@ class NewInputs:
     def load_extra_state(self, state: dict) -> None:
         pass
 
+    def write_files(self, folder: Any) -> None:
+        """What a subclass fitted, as files of the run folder (`dlkit.runs.folder.RunFolder`) for
+        use without this package (text: `tokenizer.json`); rank 0 alone writes."""
+
     def load_inputs(self, path: str | Path) -> torch.Tensor:
         """New inputs from `path` as the model takes them: read like the training data, encoded
         and standardized with what was fitted in training (after `setup` or `load_state_dict`).
@@ -75,7 +79,8 @@ class NewInputs:
                 f"inputs in {path} have shape {tuple(x.shape[1:])} per sample, but the model "
                 f"was trained on {self._input_shape}"
             )
-        x = self.transform_batch(x.cpu(), augment=False).float()
+        x = self.transform_batch(x.cpu(), augment=False)
+        x = x.float() if x.is_floating_point() else x  # token ids stay integers
         if (share := self.far_from_training(x)) > FAR_SHARE:
             log.warning(
                 "%.1f%% of the values in %s lie more than %g standard deviations from the "

@@ -2,7 +2,9 @@
 
 `configs/model/*.yaml` name `build_module` as their `_target_`; the data module supplies the task
 and the sizes (`BaseDataModule.model_kwargs`), so `data=X model=Y` never needs dimensions edited
-by hand.
+by hand. Text adds the vocabulary: its size and the padding id reach the net, which embeds the
+token ids (`dlkit.models.nets.tokens`); other data leaves them out, so nets that take no text
+need not know of them.
 """
 
 from collections.abc import Callable
@@ -28,10 +30,13 @@ def build_module(
     target_mean: float = 0.0,
     target_std: float = 1.0,
     backbone_lr_factor: float = 1.0,
+    vocab_size: int | None = None,
+    padding_id: int = 0,
 ) -> TaskModule:
     """The task module for `task`; `net` is the net's partial config, given its sizes here."""
+    tokens = {} if vocab_size is None else {"vocab_size": vocab_size, "padding_id": padding_id}
     common = {
-        "net": net(input_shape=tuple(input_shape), num_outputs=num_outputs),
+        "net": net(input_shape=tuple(input_shape), num_outputs=num_outputs, **tokens),
         "optimizer": optimizer,
         "scheduler": scheduler,
         "compile": compile,

@@ -5,6 +5,8 @@
     <run>/checkpoints/            the best checkpoint and last.ckpt (configs: paths.checkpoint_dir)
     <run>/metrics.csv             Lightning's CSV logger
     <run>/*.png                   learning curves, confusion matrix, ... (the `*_png` names below)
+    <run>/tokenizer.json          text: the tokenizer fitted on the training texts
+    <run>/misclassified.csv       text: the test texts most confidently misread
     <run>/fold_<k>/               with cv.folds=k: a complete run folder per fold
     <run>/.hydra/                 Hydra's own records: config.yaml, hydra.yaml, overrides.yaml
     <run>/.run.lock               while a run uses the folder (a folder named on the command line)
@@ -54,6 +56,8 @@ class RunFolder:
         self.checkpoints = self.root / "checkpoints"
         self.last_checkpoint = self.checkpoints / "last.ckpt"
         self.predictions = self.root / "predictions.csv"
+        self.tokenizer = self.root / "tokenizer.json"  # text data: Tokenizer.from_file loads it
+        self.misclassified = self.root / "misclassified.csv"  # text: test texts most surely wrong
         self.hydra_config = self.root / ".hydra" / "config.yaml"
         self.hydra_settings = self.root / ".hydra" / "hydra.yaml"
         self.hydra_overrides = self.root / ".hydra" / "overrides.yaml"

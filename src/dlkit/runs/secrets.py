@@ -16,8 +16,11 @@ from dotenv import dotenv_values
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 MASK = "***"
-# Environment variables whose values are secrets, and config keys that hold secrets.
-SECRET_NAME = re.compile(r"(api_?key|token|password|passwd|secret|credential)", re.IGNORECASE)
+# Environment variables whose values are secrets, and config keys that hold secrets ("token"
+# as a word of its own: HF_TOKEN, access_token; not a text's `tokenizer` or `max_tokens`).
+SECRET_NAME = re.compile(
+    r"(api_?key|token(?![a-z])|password|passwd|secret|credential)", re.IGNORECASE
+)
 
 
 def load_dotenv(path: str | Path = ".env") -> list[str]:

@@ -72,6 +72,7 @@ def export(cfg: DictConfig) -> dict:
 
 
 def _test_batch(datamodule, size: int = 32) -> torch.Tensor:
-    """A batch of test inputs as the exported model takes them: floats, not yet standardized."""
+    """A batch of test inputs as the exported model takes them: floats, not yet standardized
+    (text: token ids)."""
     x = datamodule.datasets["test"].tensors[0][:size]
-    return to_float(x)  # uint8 images become [0, 1] floats
+    return x if datamodule.modality == "text" else to_float(x)  # uint8 images: [0, 1] floats

@@ -4,7 +4,8 @@ Training standardizes batches in the data module and the task module turns the n
 predictions; a deployed model must do both itself, so they are folded into one `nn.Module`:
 raw inputs (as the data module loads them) -> resized to a pretrained net's input size, if it
 has one -> standardization (fitted on the training split, or the weights' own) -> net -> class
-probabilities, or values in target units.
+probabilities, or values in target units. Text goes in as token ids (the run's `tokenizer.json`
+makes them), which are neither resized nor standardized.
 """
 
 import torch
@@ -27,9 +28,11 @@ class InferenceModel(nn.Module):
         std = datamodule.std if datamodule.std is not None else ones
         self.register_buffer("mean", mean.detach().float().cpu().clone())
         self.register_buffer("std", std.detach().float().cpu().clone())
+        self.standardize = datamodule.modality != "text"
         # the size the net was trained at (`dlkit.data.net_inputs`); None: the inputs' own
         self.size = (getattr(datamodule, "net_inputs", None) or {}).get("size")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = resize_batch(x, self.size)
-        return self.task_module.predict_from_outputs(self.net((x - self.mean) / self.std))
+        if self.standardize:
+            x = (resize_batch(x, self.size) - self.mean) / self.std
+        return self.task_module.predict_from_outputs(self.net(x))

@@ -31,7 +31,8 @@ def predict(cfg: DictConfig) -> pd.DataFrame:
             )
         run = load_run(command.ckpt_path, "predict")
         x = run.datamodule.load_inputs(inputs)
-        x = x.to(next(run.model.parameters()).dtype)  # e.g. a float64 .npy for a float32 net
+        if x.is_floating_point():  # e.g. a float64 .npy for a float32 net; token ids stay
+            x = x.to(next(run.model.parameters()).dtype)
         with torch.inference_mode():
             outputs = torch.cat(
                 [
@@ -43,6 +44,8 @@ def predict(cfg: DictConfig) -> pd.DataFrame:
         names = image_names(run.datamodule, Path(inputs))
         if names is not None and len(names) == len(table):
             table.insert(0, "input", names)
+        if run.datamodule.modality == "text":  # each row beside the text it predicts
+            table.insert(0, "text", run.datamodule.read_inputs(Path(inputs).expanduser()))
         path = command.folder.predictions
         path.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(path, index_label="row")

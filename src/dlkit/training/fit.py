@@ -37,6 +37,7 @@ def fit_and_test(cfg: DictConfig, folder: RunFolder) -> dict:
     L.seed_everything(cfg.seed, workers=True)
 
     datamodule = build_datamodule(cfg)
+    datamodule.write_files(folder)  # what it fitted (text: tokenizer.json)
     metric = choose_optimized_metric(cfg, datamodule.task)
     model = build_model(cfg, datamodule)
     # the classical baseline on the same split, first: a misfit choice stops before training
