@@ -19,7 +19,7 @@ $(BIN)/python -m $(1) "$${overrides[@]}" $(ARGS)
 endef
 
 .DEFAULT_GOAL := help
-.PHONY: help train sweep eval predict export test test-full bench lint format clean lock hooks rename
+.PHONY: help train sweep eval predict explain export test test-full bench lint format clean lock hooks rename
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -38,11 +38,14 @@ train: $(STAMP) ## train (and test) the default experiment; overrides go straigh
 sweep: $(STAMP) ## Hydra multirun over the overrides (grid, or Optuna with hparams_search=…)
 	@$(call hydra,dlkit.cli.train --multirun)
 
-eval: $(STAMP) ## test a checkpoint with its run's config: make eval ckpt_path=…/checkpoints/<file>.ckpt
+eval: $(STAMP) ## test a checkpoint with its run's config: make eval ckpt_path=… [audit.group_column=…]
 	@$(call hydra,dlkit.cli.eval)
 
 predict: $(STAMP) ## predictions.csv for new inputs: make predict ckpt_path=… input=<file or folder>
 	@$(call hydra,dlkit.cli.predict)
+
+explain: $(STAMP) ## what drives the predictions (Captum): make explain ckpt_path=… [input=…] [explain.method=…]
+	@$(call hydra,dlkit.cli.explain)
 
 export: $(STAMP) ## a deployable model file: make export ckpt_path=… format=onnx|torchscript
 	@$(call hydra,dlkit.cli.export)

@@ -104,6 +104,8 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         self.mean: torch.Tensor | None = None
         self.std: torch.Tensor | None = None
         self._input_shape: tuple[int, ...] | None = None
+        #: the test split's rows in the loaded samples (None: the data set ships its test split)
+        self.test_index: np.ndarray | None = None
 
     # ----------------------------------------------------------------- for subclasses
     def load(self) -> LoadedData:
@@ -178,7 +180,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
                     f"{tuple(x.shape[1:])}: both splits must hold samples of one shape"
                 )
         else:
-            x_test, y_test = x[test], y[test]
+            x_test, y_test, self.test_index = x[test], y[test], test
         self.datasets = {
             "train": TensorDataset(x[train], y[train]),
             "val": TensorDataset(x[val], y[val]),
