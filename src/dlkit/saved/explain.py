@@ -187,7 +187,7 @@ def by_source_column(values: torch.Tensor, sources: list[str]) -> pd.DataFrame:
 
 def _baseline(method: str, datamodule) -> str:
     if method in ("saliency", "gradcam"):
-        return "none (gradients at the input)"
+        return "none (gradients of this input)"
     if datamodule.mean is None:
         return "zeros (the run did not standardize its inputs: data.normalize=false)"
     return "the training mean (zeros after standardization)"
