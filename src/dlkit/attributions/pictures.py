@@ -136,7 +136,7 @@ def plot_sequences(
 def plot_table(per_column: pd.DataFrame, title: str, positive: str, path: Path) -> None:
     """Mean absolute attribution per column (bars, most important on top), and each row's
     signed attribution beside it (dots): how much, and in which direction, a column moves the
-    prediction (`positive` says what a positive attribution does)."""
+    prediction (`positive` says what the dots' colours mean)."""
     importance = per_column.abs().mean().sort_values(ascending=False).head(TOP_COLUMNS)
     names = list(importance.index)[::-1]  # barh draws bottom-up
     fig, (bars, dots) = plt.subplots(
@@ -154,7 +154,7 @@ def plot_table(per_column: pd.DataFrame, title: str, positive: str, path: Path) 
             values, position + jitter, s=9, alpha=0.6, c=np.where(values >= 0, "#2e7d32", "#b22222")
         )
     dots.axvline(0, color="gray", lw=0.8)
-    dots.set_xlabel(f"attribution per row (green: {positive}, red: against)")
+    dots.set_xlabel(f"attribution per row ({positive})")
     dots.set_title("per row", fontsize=10)
     fig.suptitle(title, fontsize=10)
     fig.savefig(path, dpi=110)

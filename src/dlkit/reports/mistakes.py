@@ -90,7 +90,8 @@ def plot_mistakes(table: pd.DataFrame, images: torch.Tensor, path: Path) -> None
     for ax, mistake in zip(axes.flat, table.itertuples(), strict=False):
         show_image(ax, images[mistake.test_row])
         ax.set_title(
-            f"true {mistake.true}\npredicted {mistake.predicted} ({mistake.confidence:.0%})",
+            f"test row {mistake.test_row}: true {mistake.true}\n"
+            f"predicted {mistake.predicted} ({mistake.confidence:.0%})",
             fontsize=9,
             color="#b22222",
         )

@@ -54,6 +54,16 @@ def explain(cfg: DictConfig) -> dict:
         )
         summary = write_explanation(run, samples, attributions, settings, command.folder)
         command.result.update(run_dir=str(run.folder.root), **summary)
+        log.info(
+            "%s of %d inputs (baseline: %s): %s",
+            settings.method,
+            summary["num_inputs"],
+            summary["baseline"],
+            command.folder.picture(command.folder.attributions_png),
+        )
+        if "feature_importance" in summary:
+            top = list(summary["feature_importance"].items())[:5]
+            log.info("columns by mean |attribution|: %s", ", ".join(f"{k} {v:.3g}" for k, v in top))
     return command.result
 
 
@@ -144,7 +154,11 @@ def write_explanation(run, samples: Explained, attributions, settings, folder) -
         )
     else:
         per_column = by_source_column(attributions.values, datamodule.feature_sources)
-        positive = "towards the predicted class" if classification else "raises the prediction"
+        positive = (
+            "green: for the predicted class, red: against"
+            if classification
+            else "green: raises the prediction, red: lowers it"
+        )
         rows = f"{title}\n{len(per_column)} rows of {samples.source}"
         pictures.plot_table(per_column, rows, positive, png)
         table = pd.DataFrame({"input": samples.names, "prediction": labels, "true": trues})
