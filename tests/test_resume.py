@@ -201,3 +201,31 @@ def test_a_completed_run_resumes_only_to_train_longer(compose_train, longer):
     else:
         with pytest.raises(ConfigError, match=r"completed\. Train it longer in its folder with"):
             resume_arguments([f"resume={folder}"])
+
+
+def test_resume_passes_over_a_damaged_checkpoint(compose_train, capsys):
+    """A last.ckpt cut in half (a full disk, a copy stopped halfway): the newest intact one."""
+    overrides = [
+        *TINY_MLP,
+        "trainer.max_epochs=2",
+        *FEW_BATCHES,
+        "callbacks.model_checkpoint.save_top_k=-1",
+    ]
+    cfg = compose_train(*overrides)
+    train(cfg)
+    folder = Path(cfg.paths.output_dir)
+    (folder / ".hydra").mkdir()
+    OmegaConf.save(overrides, folder / ".hydra" / "overrides.yaml")
+    (folder / "summary.json").write_text('{"status": "interr')  # damaged too
+    last = folder / "checkpoints" / "last.ckpt"
+    last.write_bytes(last.read_bytes()[: last.stat().st_size // 2])
+    arguments = resume_arguments([f"resume={folder}", "trainer.max_epochs=3"])
+    chosen = next(a for a in arguments if a.startswith("ckpt_path="))
+    assert "epoch_001.ckpt" in chosen
+    said = capsys.readouterr().err
+    assert "skipped last.ckpt: checkpoint" in said and "is damaged" in said
+    assert "summary.json is unreadable" in said
+    for checkpoint in (folder / "checkpoints").glob("*.ckpt"):
+        checkpoint.write_bytes(b"not a checkpoint")
+    with pytest.raises(ConfigError, match="no intact checkpoint in"):
+        resume_arguments([f"resume={folder}"])

@@ -2,8 +2,12 @@
 at the same moment never share a folder."""
 
 import json
+import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,10 +17,11 @@ from omegaconf import OmegaConf
 
 from dlkit.callbacks.report_writer import ReportWriter
 from dlkit.runs import folder as run_folder
+from dlkit.runs.folder_lock import hold
 from dlkit.runs.summary import RunSummary
 from dlkit.training.run import train
 from tests.conftest import CONFIG_DIR, ROOT
-from tests.faults import environment, summary
+from tests.faults import TINY, environment, python_command, run, start, summary
 
 
 def test_summary_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
@@ -86,3 +91,27 @@ def test_two_sweeps_started_together_never_share_a_folder(tmp_path):
     seeds = sorted(json.loads(p.read_text())["seed"] for p in summaries)
     assert seeds == [1, 1, 2, 2]
     assert all(json.loads(p.read_text())["status"] == "completed" for p in summaries)
+
+
+def test_a_second_run_in_a_folder_in_use_stops(tmp_path):
+    """`hydra.run.dir=X` twice at once: the second stops before writing anything into X."""
+    first = start(python_command(*TINY, "trainer.max_epochs=50", f"hydra.run.dir={tmp_path}"))
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / ".run.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = run(python_command(*TINY, f"hydra.run.dir={tmp_path}"), timeout=120)
+        assert second.returncode == 2, second.stdout[-2000:] + second.stderr[-2000:]
+        assert "is in use by a live run" in second.stderr and "Traceback" not in second.stderr
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    (tmp_path / ".run.lock").write_text(f"{socket.gethostname()} {dead.stdout.strip()}\n")
+    hold(tmp_path)
+    assert (tmp_path / ".run.lock").read_text().split() == [socket.gethostname(), str(os.getpid())]

@@ -87,7 +87,7 @@ def test_a_complete_study_says_so_and_runs_nothing(tmp_path):
     assert result.returncode == 0, output(result)[-3000:]
     assert "study 'done' is complete: 1 finished trials, hydra.sweeper.n_trials=1" in output(result)
     assert "hydra.sweeper.n_trials=2" in output(result)  # how to search further
-    assert not (tmp_path / "sweep").exists()
+    assert not (tmp_path / "sweep").exists(), list((tmp_path / "sweep").rglob("*"))
 
 
 def _optuna(tmp_path: Path, sweep: str, *overrides: str):

@@ -1,14 +1,17 @@
-"""Stop at the first diverged training step, before it reaches the weights.
+"""Stop a diverged run, without the host ever waiting on the device during a training step.
 
 Diverged means a NaN or infinite loss, or a loss that exploded past `max_growth` times its value
 at the run's first step (with Adam a learning rate far too high drives the loss to 1e10 and
 beyond while it stays finite). Lightning's `EarlyStopping(check_finite=True)` looks only at
-validation metrics once per epoch, and `detect_anomaly` slows every step down; this check costs
-one scalar per step and runs before the backward pass, so the weights in memory and every
-checkpoint on disk stay as they were after the last good step.
-"""
+validation metrics once per epoch, and `detect_anomaly` slows every step down.
 
-import math
+Reading the loss on the host at every step (`loss.item()`) would make a GPU wait for each step
+to finish. So, as mixed precision's gradient scaler does, the test runs on the device: a bad
+step's gradients are zeroed before the optimizer sees them (they never reach the weights), and
+the first bad step is remembered in device tensors. The host reads that record every
+`check_every_n_steps` steps and at the end of each epoch, before the checkpoints are written,
+and stops the run there with the step, the loss and the learning rate of the first bad step.
+"""
 
 import lightning.pytorch as L
 import torch
@@ -22,28 +25,73 @@ class DivergenceError(BadInput):
 
 
 class StopOnDivergence(L.Callback):
-    def __init__(self, max_growth: float | None = 1e4) -> None:
+    def __init__(self, max_growth: float | None = 1e4, check_every_n_steps: int = 50) -> None:
         self.max_growth = max_growth
-        self.first_loss: float | None = None
+        self.check_every_n_steps = check_every_n_steps
+        self._first_loss: torch.Tensor | None = None  # the run's first finite loss (NaN: none yet)
+        self._bad: torch.Tensor | None = None  # this step's verdict, on the device
+        # steps since the last check: (bad, loss) on the device, (step, epoch, batch, lr) on the host
+        self._pending: list[tuple[torch.Tensor, torch.Tensor, int, int, int, float]] = []
 
     def on_before_backward(
         self, trainer: L.Trainer, pl_module: L.LightningModule, loss: torch.Tensor
     ) -> None:
-        value = loss.detach().float().item()
-        if self.first_loss is None and math.isfinite(value):
-            self.first_loss = value
-        if math.isfinite(value):
-            limit = None if self.max_growth is None else self.max_growth * max(self.first_loss, 1)
-            if limit is None or abs(value) <= limit:
-                return
-            what = f"exploded to {value:.3g} (more than {self.max_growth:g} times its first value)"
+        value = loss.detach().float()
+        if self._first_loss is None or self._first_loss.device != value.device:
+            self._first_loss = torch.full((), float("nan"), device=value.device)
+        finite = torch.isfinite(value)
+        self._first_loss = torch.where(self._first_loss.isnan() & finite, value, self._first_loss)
+        bad = ~finite
+        if self.max_growth is not None:
+            bad = bad | (value.abs() > self.max_growth * self._first_loss.clamp(min=1.0))
+        self._bad = bad
+        epoch_loop = trainer.fit_loop.epoch_loop
+        lr = trainer.optimizers[0].param_groups[0]["lr"]
+        self._pending.append(
+            (bad, value, trainer.global_step, trainer.current_epoch, epoch_loop.batch_idx, lr)
+        )
+
+    def on_before_optimizer_step(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, optimizer
+    ) -> None:
+        if self._bad is None:
+            return
+        for parameter in pl_module.parameters():
+            if parameter.grad is not None:  # a bad step's gradients never reach the weights
+                parameter.grad.masked_fill_(self._bad, 0.0)
+
+    def on_train_batch_end(self, trainer: L.Trainer, *args, **kwargs) -> None:
+        if self.check_every_n_steps and len(self._pending) >= self.check_every_n_steps:
+            self._stop_if_diverged()
+
+    # before validation and at the end of an epoch: before a checkpoint could save bad weights
+    def on_validation_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.state.fn == "fit":
+            self._stop_if_diverged()
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._stop_if_diverged()
+
+    def _stop_if_diverged(self) -> None:
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        verdicts = torch.stack([bad for bad, *_ in pending]).tolist()  # the one read of the device
+        if not any(verdicts):
+            return
+        _, value, step, epoch, batch, lr = pending[verdicts.index(True)]
+        value = float(value)
+        if torch.isfinite(torch.tensor(value)):
+            first = float(self._first_loss)
+            what = (
+                f"exploded to {value:.3g} (more than {self.max_growth:g} times its first value, "
+                f"{first:.3g})"
+            )
         else:
             what = f"became {value}"
-        lr = ", ".join(f"{group['lr']:.3g}" for group in trainer.optimizers[0].param_groups)
         raise DivergenceError(
-            f"the training loss {what} at step {trainer.global_step} (epoch "
-            f"{trainer.current_epoch}, batch {trainer.fit_loop.epoch_loop.batch_idx}) with "
-            f"learning rate {lr}: the run diverged. Lower the learning rate (optimizer.lr=…) or "
-            "clip the gradients (trainer.gradient_clip_val=1.0). The checkpoints already saved "
-            "are intact."
+            f"the training loss {what} at step {step} (epoch {epoch}, batch {batch}) with "
+            f"learning rate {lr:.3g}: the run diverged. Lower the learning rate (optimizer.lr=…) "
+            "or clip the gradients (trainer.gradient_clip_val=1.0). Its gradients never reached "
+            "the weights, and the checkpoints already saved are intact."
         )

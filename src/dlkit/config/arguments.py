@@ -15,6 +15,10 @@ from omegaconf import DictConfig
 from dlkit.config.checks import message
 from dlkit.errors import ConfigError
 
+# keys that `dlkit.training.build` takes out of a group before it instantiates the group's
+# target: the optimizer's own classes know nothing of the backbone's learning-rate factor
+BUILDER_KEYS = {"optimizer": ("backbone_lr_factor",)}
+
 
 def check_arguments(cfg: DictConfig) -> None:
     """Raise one ConfigError naming every key that no `_target_` takes."""
@@ -26,7 +30,7 @@ def check_arguments(cfg: DictConfig) -> None:
         if parameters is None:  # takes any keyword, or has no signature to read
             continue
         for key in node:
-            if str(key).startswith("_") or key in parameters:
+            if str(key).startswith("_") or key in parameters or key in BUILDER_KEYS.get(path, ()):
                 continue
             close = difflib.get_close_matches(str(key), sorted(parameters), n=1)
             suggestion = f" (did you mean {path}.{close[0]}?)" if close else ""

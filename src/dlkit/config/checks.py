@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
 from dlkit.errors import ConfigError
@@ -87,6 +87,7 @@ def fraction_of_batches(value: Any) -> str | None:
 PROBABILITY = number(0, 1, low_open=False)  # dropout, label smoothing: [0, 1)
 SHARE = number(0, 1, low_open=True)  # a share of the data set: (0, 1)
 BATCH_SIZE = integer(1)
+BACKBONE_LR_FACTOR = number(0, low_open=True)  # the backbone's rate over the head's
 
 
 def require(name: str, value: Any, check: Check) -> Any:
@@ -102,6 +103,16 @@ def check_choice(what: str, value: str, choices) -> str:
         listed = sorted(choices) if isinstance(choices, dict) else list(choices)
         raise ConfigError(f"unknown {what} {value!r}: choose one of {listed}")
     return value
+
+
+def weights_problem(pretrained: Any, weights: Any) -> str | None:
+    """A net takes its weights from the hub or from a file, not both."""
+    if pretrained and weights:
+        return (
+            f"model.net.pretrained=true and model.net.weights={weights} both give the net its "
+            "weights: pick one (pretrained downloads the hub's, weights loads your file)"
+        )
+    return None
 
 
 def fold_problem(num_folds: Any, fold: Any, folds_key: str, fold_key: str) -> str | None:
@@ -154,6 +165,7 @@ RULES: dict[str, Check] = {
     "optimizer.lr": number(0, low_open=True),
     "optimizer.weight_decay": number(0, low_open=False),
     "optimizer.momentum": number(0, 1, low_open=False),
+    "optimizer.backbone_lr_factor": BACKBONE_LR_FACTOR,
     "model.net.dropout": PROBABILITY,
     "model.label_smoothing": PROBABILITY,
     "data.batch_size": BATCH_SIZE,
@@ -171,6 +183,7 @@ RULES: dict[str, Check] = {
 
 HINTS = {
     "optimizer.lr": "a typical learning rate is 1e-3 (Adam) or 0.05 (SGD)",
+    "optimizer.backbone_lr_factor": "e.g. 0.1: the backbone at a tenth of the head's rate",
     "model.net.dropout": "dropout is the probability of zeroing a unit: 0 turns it off",
     "trainer.max_epochs": "e.g. trainer.max_epochs=20",
 }
@@ -187,12 +200,17 @@ def check_config(cfg: DictConfig, command: str = "train") -> None:
         except Exception as error:  # an interpolation that does not resolve
             problems.append(f"{key}: {error}".splitlines()[0])
             continue
-        if value is _ABSENT or isinstance(value, (DictConfig, ListConfig)):
+        if value is _ABSENT:
             continue
         if problem := check(value):
             hint = f" ({HINTS[key]})" if key in HINTS else ""
             problems.append(f"{key} {problem}{hint}")
     problems += cv_problems(cfg.get("cv"))
+    net = OmegaConf.select(cfg, "model.net", default=None)
+    if isinstance(net, DictConfig) and (
+        problem := weights_problem(net.get("pretrained"), net.get("weights"))
+    ):
+        problems.append(problem)
     data = cfg.get("data")
     if isinstance(data, DictConfig) and {"num_folds", "fold"} <= set(data):
         problem = fold_problem(data.num_folds, data.fold, "data.num_folds", "data.fold")

@@ -13,12 +13,14 @@ level.
 
 import csv
 import os
+import sys
 from pathlib import Path
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from dlkit.config.overrides import override_key, quoted
 from dlkit.errors import ConfigError
+from dlkit.runs.checkpoints import newest_intact
 from dlkit.runs.folder import RunFolder
 
 # Keys a resumed run sets itself, so they may differ from the saved config.
@@ -34,18 +36,22 @@ def resume_arguments(arguments: list[str]) -> list[str]:
     if any(a in ("-m", "--multirun") for a in arguments):
         raise ConfigError("resume=… continues one run: leave out --multirun (`make train`)")
     folder = RunFolder(Path(folder_value).expanduser().resolve())
-    checkpoint = folder.last_checkpoint
     if not folder.hydra_overrides.is_file():
         raise ConfigError(
             f"resume={folder_value}: not a run folder (no {folder.hydra_overrides.name} in "
             f"{folder.hydra_overrides.parent}). Give the folder of a run, e.g. "
             "resume=logs/train/runs/<time>"
         )
-    if not checkpoint.is_file():
+    if not any(folder.checkpoints.glob("*.ckpt")):
         raise ConfigError(
-            f"resume={folder_value}: {checkpoint} does not exist, the run stopped before its "
-            "first checkpoint. Start it again instead."
+            f"resume={folder_value}: {folder.checkpoints} holds no checkpoint, the run stopped "
+            "before its first checkpoint. Start it again instead."
         )
+    checkpoint, skipped = newest_intact(folder)
+    for line in skipped:
+        print(f"resume: {line}; continuing from {checkpoint.name}", file=sys.stderr)
+    if folder.summary.is_file() and not folder.read_summary():
+        print(f"resume: {folder.summary} is unreadable; resuming as a stopped run", file=sys.stderr)
     extra = [a for a in arguments if not a.startswith("resume=")]
     longer = any(override_key(a) in ("trainer.max_epochs", "trainer.max_steps") for a in extra)
     if folder.status() == "completed" and not longer:

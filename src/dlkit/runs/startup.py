@@ -10,15 +10,18 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from dlkit.config.checks import check_config
-from dlkit.config.overrides import expand_home
+from dlkit.config.overrides import expand_home, override_key
 from dlkit.errors import BadInput, ConfigError
+from dlkit.runs.distributed import is_global_zero_process
 from dlkit.runs.folder import RunFolder
+from dlkit.runs.folder_lock import hold
 from dlkit.runs.resume import check_same_config, resume_arguments, resume_requeued_job
 from dlkit.runs.secrets import load_dotenv, mask_secrets_in_logs
 from dlkit.runs.summary import RunSummary
@@ -47,10 +50,23 @@ def prepare_command_line(arguments: list[str], resumable: bool = False) -> list[
     load_dotenv()
     arguments = [expand_home(a) for a in arguments]
     try:
-        return resume_arguments(arguments) if resumable else arguments
+        arguments = resume_arguments(arguments) if resumable else arguments
+        if (folder := named_folder(arguments)) is not None and is_global_zero_process():
+            hold(folder)  # before Hydra writes its records and log into it
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
+    return arguments
+
+
+def named_folder(arguments: list[str]) -> Path | None:
+    """The run (or sweep) folder the command line names, when it names one without
+    interpolations; None when Hydra picks it (a new folder, unique by time and id)."""
+    key = "hydra.sweep.dir" if {"-m", "--multirun"} & set(arguments) else "hydra.run.dir"
+    values = [a.split("=", 1)[1] for a in arguments if override_key(a) == key]
+    if not values or "${" in values[-1]:
+        return None
+    return Path(values[-1].strip("\"'")).expanduser().resolve()
 
 
 def check_before_work(cfg: DictConfig) -> None:

@@ -6,19 +6,17 @@ config the run was trained with, so the data (same split, same preprocessing) an
 rebuilt exactly, with no `data=`/`model=` to repeat.
 """
 
-import pickle
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import lightning.pytorch as L
-import torch
 from omegaconf import DictConfig, OmegaConf
 
 from dlkit.config.checks import existing_file
 from dlkit.data.base import BaseDataModule
 from dlkit.errors import ConfigError
 from dlkit.models.task import TaskModule
+from dlkit.runs.checkpoints import read_checkpoint
 from dlkit.runs.folder import RunFolder
 from dlkit.training.build import build_datamodule, build_model
 
@@ -50,7 +48,7 @@ def load_run(ckpt_path: str | None, command: str, load_weights: bool = True) -> 
     checkpoint = read_checkpoint(path)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     datamodule = build_datamodule(cfg)
-    model = build_model(cfg, datamodule)
+    model = build_model(cfg, datamodule, from_checkpoint=True)
     if load_weights:
         model.load_state_dict(checkpoint["state_dict"])
         state = checkpoint.get(type(datamodule).__qualname__)
@@ -58,28 +56,6 @@ def load_run(ckpt_path: str | None, command: str, load_weights: bool = True) -> 
             datamodule.load_state_dict(state)
         model.eval()
     return SavedRun(path, folder, cfg, datamodule, model)
-
-
-def read_checkpoint(path: Path) -> dict:
-    """The checkpoint's contents, read with `weights_only=True`: loading runs no code.
-
-    Checkpoints that `make train` writes hold tensors and plain values only; a file holding
-    anything else (a pickled object, which could run code when loaded) is refused, and so is a
-    damaged one, each with one message naming the file.
-    """
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        raise ConfigError(
-            f"checkpoint {path} holds objects that only running code could rebuild, so it is not "
-            "loaded (checkpoints of this template hold tensors and plain values): use a "
-            f"checkpoint that `make train` wrote ({str(error).splitlines()[0]})"
-        ) from error
-    except (RuntimeError, OSError, EOFError, zipfile.BadZipFile) as error:
-        raise ConfigError(
-            f"checkpoint {path} is damaged or not a PyTorch checkpoint ({error}): use another "
-            "checkpoint of the run (its checkpoints/ folder) or train again"
-        ) from error
 
 
 def _checked_ckpt_path(ckpt_path: str | None, command: str) -> Path:
