@@ -10,6 +10,10 @@ from dlkit.saved.explain import explain
 from dlkit.training.run import train
 from tests.conftest import FEW_BATCHES, compose_config, read_summary
 
+pytestmark = (
+    pytest.mark.slow
+)  # a convolutional net trained for 8 epochs, then four attribution methods
+
 SIZE, BLOCK = 12, 6  # 12x12 images: four 6x6 quadrants, the top-left one decides
 
 

@@ -17,6 +17,9 @@ from dlkit.saved.load import load_run
 from dlkit.training.run import train
 from tests.conftest import FEW_BATCHES, TINY_MLP, compose_config, read_summary
 
+# each test audits a table model trained for 12 epochs; tests/test_audit_quick.py: the fast one
+pytestmark = pytest.mark.slow
+
 TABLE = ("data=csv", "data.target=label", "data.drop=[id,site]", *TINY_MLP, *FEW_BATCHES)
 
 

@@ -103,8 +103,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         self.mean: torch.Tensor | None = None
         self.std: torch.Tensor | None = None
         self._input_shape: tuple[int, ...] | None = None
-        #: the test split's rows in the loaded samples (None: the data set ships its test split)
-        self.test_index: np.ndarray | None = None
+        self.test_index: np.ndarray | None = None  # test rows in `load`'s samples (None: shipped)
 
     # ----------------------------------------------------------------- for subclasses
     def load(self) -> LoadedData:
@@ -235,9 +234,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
 
     def _require(self, split: str) -> tuple[torch.Tensor, ...]:
         if split not in self.datasets:
-            raise RuntimeError(
-                f"{type(self).__name__}.setup() must run before its {split} data is used"
-            )
+            raise RuntimeError(f"{type(self).__name__}.setup() must run before using {split} data")
         return self.datasets[split].tensors
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
