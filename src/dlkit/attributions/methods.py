@@ -11,7 +11,7 @@ i.e. the training mean: "how does this input differ from an average one". Method
 - `saliency`: the absolute gradient at the input: where a small change matters most;
 - `occlusion`: the output's drop when a patch (images), a stretch of steps (sequences) or a
   feature (tables) is replaced by the baseline; slow on large inputs, needs no gradients;
-- `gradcam`: Grad-CAM on the last convolution, upsampled to the input (convolutional nets only).
+- `gradcam`: Grad-CAM on the last convolution that keeps a map, upsampled to the input (convolutional nets only).
 """
 
 from dataclasses import dataclass
@@ -138,10 +138,30 @@ def occlusion_window(
     return (1,) * len(input_shape), (1,) * len(input_shape)
 
 
+def mapping_convolution(net: nn.Module, x: torch.Tensor) -> nn.Module:
+    """The convolution Grad-CAM reads: the last one run whose output is still a map (more than
+    one position). Some nets convolve once more after the global pooling (timm's MobileNetV3 and
+    EfficientNet `conv_head`, a 1x1 map): its map would say nothing about where."""
+    ran: list[tuple[nn.Module, int]] = []
+    hooks = [
+        m.register_forward_hook(lambda m, _, out: ran.append((m, out[0, 0].numel())))
+        for m in net.modules()
+        if isinstance(m, CONVOLUTIONS)
+    ]
+    try:
+        with torch.no_grad():
+            net(x[:1])
+    finally:
+        for hook in hooks:
+            hook.remove()
+    maps = [m for m, positions in ran if positions > 1]
+    return maps[-1] if maps else last_convolution(net)
+
+
 def _gradcam(forward, net, x: torch.Tensor, target) -> torch.Tensor:
     """Grad-CAM's map (positive evidence only) at the input's resolution, spread evenly over the
     channels (images) or features (sequences), so that the map is what each position sums to."""
-    layer = last_convolution(net)
+    layer = mapping_convolution(net, x)
     cam = LayerGradCam(forward, layer).attribute(x, target=target, relu_attributions=True)
     if x.ndim == 4:  # images [N, C, H, W]; the layer's output [N, 1, h, w]
         cam = LayerAttribution.interpolate(cam, tuple(x.shape[2:]), "bilinear")

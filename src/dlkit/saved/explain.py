@@ -174,6 +174,18 @@ def write_explanation(run, samples: Explained, attributions, settings, folder) -
         outputs=outputs.numpy(),
         names=np.asarray(samples.names),
     )
+    # a probability saturated at 1 (or 0) has no gradient: its map is empty, not "nothing matters"
+    empty = int((attributions.values.flatten(1).abs().sum(dim=1) == 0).sum())
+    if empty:
+        summary["empty_attributions"] = empty
+        log.warning(
+            "%d of %d inputs have an all-zero %s map: their predicted probability is saturated "
+            "(the net is that sure), so its gradients vanish; explain.method=occlusion needs "
+            "none and shows which parts, hidden, change it",
+            empty,
+            len(samples.x),
+            settings.method,
+        )
     if attributions.convergence_delta is not None:
         summary["convergence_delta"] = float(attributions.convergence_delta.mean())
     return {
