@@ -65,6 +65,7 @@ def test_explain_a_fine_tuned_net_on_photos_of_another_size(fine_tuned, tmp_path
     assert summary.get("empty_attributions", 0) == empty
 
 
+@pytest.mark.slow  # builds a timm net (the fast suite has its time budget)
 def test_grad_cam_reads_the_last_convolution_that_keeps_a_map():
     """timm's MobileNetV3 convolves once more after its global pooling (`conv_head`, 1x1)."""
     net = timm.create_model(TIMM_NET, pretrained=False, num_classes=3).eval()
