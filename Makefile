@@ -19,7 +19,7 @@ $(BIN)/python -m $(1) "$${overrides[@]}" $(ARGS)
 endef
 
 .DEFAULT_GOAL := help
-.PHONY: help train sweep sweep-workers sweep-summary eval predict export test test-full mutation bench lint format clean lock hooks rename
+.PHONY: help train sweep sweep-workers sweep-summary eval predict explain export test test-full mutation bench lint format clean lock hooks rename
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -44,11 +44,14 @@ sweep-workers: $(STAMP) ## n Optuna workers on one study, here: make sweep-worke
 sweep-summary: $(STAMP) ## every trial of a study, all workers: make sweep-summary study_name=… [storage=…]
 	@$(call hydra,dlkit.cli.study_summary)
 
-eval: $(STAMP) ## test a checkpoint with its run's config: make eval ckpt_path=…/checkpoints/<file>.ckpt
+eval: $(STAMP) ## test a checkpoint with its run's config: make eval ckpt_path=… [audit.group_column=…]
 	@$(call hydra,dlkit.cli.eval)
 
 predict: $(STAMP) ## predictions.csv for new inputs: make predict ckpt_path=… input=<file or folder>
 	@$(call hydra,dlkit.cli.predict)
+
+explain: $(STAMP) ## what drives the predictions (Captum): make explain ckpt_path=… [input=…] [explain.method=…]
+	@$(call hydra,dlkit.cli.explain)
 
 export: $(STAMP) ## a deployable model file: make export ckpt_path=… format=onnx|torchscript
 	@$(call hydra,dlkit.cli.export)

@@ -1,5 +1,5 @@
 """Texts through `make train`, `make predict` and `make eval`: every text net learns, the fitted
-tokenizer travels with the run, the TF-IDF baseline shares the split, and mistakes are listed."""
+tokenizer travels with the run, the TF-IDF baseline shares the split, and the mistakes show their texts."""
 
 import json
 from pathlib import Path
@@ -14,7 +14,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from tokenizers import Tokenizer
 
-from dlkit.reports.misclassified_texts import gathered_order
 from dlkit.saved.evaluate import evaluate
 from dlkit.saved.export import export
 from dlkit.saved.load import load_run
@@ -109,22 +108,15 @@ def test_the_baseline_reads_the_texts_of_the_same_split(trained):
     assert trained["summary"]["test"]["acc"] > 0.7
 
 
-def test_misclassified_texts_are_listed_most_confident_first(trained):
-    table = pd.read_csv(trained["run"] / "misclassified.csv")
-    assert list(table.columns) == ["text", "true", "predicted", "probability"]
+def test_the_most_confident_mistakes_show_their_texts(trained):
+    table = pd.read_csv(trained["run"] / "confident_mistakes.csv")
     assert (table["true"] != table["predicted"]).all()
-    assert table["probability"].is_monotonic_decreasing
+    assert table["confidence"].is_monotonic_decreasing
     counts = trained["summary"]["test_report"]["confusion_matrix"]["counts"]
-    assert len(table) == min(100, int(np.sum(counts) - np.trace(counts)))
-    names = trained["summary"]["test_report"]["confusion_matrix"]["labels"]
-    assert names == sorted(KEYWORDS)
-
-
-def test_gathered_predictions_map_back_to_their_texts():
-    """Two ranks test texts 0, 2, 4 and 1, 3; the gather puts rank 0's first."""
-    assert gathered_order(5, 5, world_size=2).tolist() == [0, 2, 4, 1, 3]
-    assert gathered_order(5, 3, world_size=1).tolist() == [0, 1, 2]  # a test cut short
-    assert gathered_order(5, 3, world_size=2) is None
+    assert len(table) == int(np.sum(counts) - np.trace(counts))
+    saved = load_run(trained["summary"]["best_checkpoint"], "eval")
+    test_texts = np.array(saved.datamodule.texts["test"], dtype=object)
+    assert table["input.text"].tolist() == test_texts[table["test_row"]].tolist()
 
 
 @pytest.mark.slow
@@ -168,8 +160,8 @@ def test_eval_writes_the_text_reports_again(trained, tmp_path):
     evaluate(compose_config("eval", [f"ckpt_path={best}"], tmp_path / "eval", trained["root"]))
     summary = read_summary(tmp_path / "eval")
     assert summary["test"]["acc"] == pytest.approx(trained["summary"]["test"]["acc"])
-    eval_table = pd.read_csv(tmp_path / "eval" / "misclassified.csv")
-    assert eval_table.equals(pd.read_csv(trained["run"] / "misclassified.csv"))
+    eval_table = pd.read_csv(tmp_path / "eval" / "confident_mistakes.csv")
+    assert eval_table.equals(pd.read_csv(trained["run"] / "confident_mistakes.csv"))
 
 
 @pytest.mark.slow

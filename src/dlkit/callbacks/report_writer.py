@@ -2,15 +2,31 @@
 
 `learning_curves.png` when fitting ends; when testing ends, the held-out report of
 `dlkit.reports.held_out` (confusion matrix, per-class scores, ROC/PR curves for two classes;
-predicted-vs-true and residual plots for regression), kept in `test_report` for summary.json;
-for text, also the test texts most confidently misclassified (`dlkit.reports.misclassified_texts`).
-Every rank takes part in gathering the test predictions; only rank 0 writes files.
+predicted-vs-true and residual plots for regression), the calibration of the probabilities
+(`dlkit.reports.calibration`) and the most confident mistakes (`dlkit.reports.mistakes`), kept
+in `test_report` for summary.json. Every rank takes part in gathering the test predictions and
+which test rows they are; only rank 0 writes files.
 """
 
+from dataclasses import dataclass
+
 import lightning.pytorch as L
+import numpy as np
+import torch
+from torchmetrics import CatMetric
 
 from dlkit.callbacks.history import MetricHistory
+from dlkit.data.sampling import ShardedBatchSampler
 from dlkit.runs.folder import RunFolder
+
+
+@dataclass
+class TestOutputs:
+    """The test split's predictions and targets; `rows[i]`: the test-split row of sample i."""
+
+    predictions: np.ndarray
+    targets: np.ndarray
+    rows: np.ndarray
 
 
 class ReportWriter(MetricHistory):
@@ -18,6 +34,10 @@ class ReportWriter(MetricHistory):
         super().__init__()
         self.folder = RunFolder(output_dir)
         self.test_report: dict | None = None
+        self.test_outputs: TestOutputs | None = None
+        self._rows = CatMetric()
+        self._batches: list[list[int]] | None = None
+        self._offset = 0
 
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.is_global_zero and self.epochs:
@@ -26,29 +46,48 @@ class ReportWriter(MetricHistory):
             self.folder.root.mkdir(parents=True, exist_ok=True)
             plot_learning_curves(self.epochs, self.folder.picture(self.folder.learning_curves_png))
 
+    def on_test_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        # which rows each test batch holds: this rank's share, in order (a plain loader: in turn)
+        loader = trainer.test_dataloaders
+        sampler = getattr(loader[0] if isinstance(loader, list) else loader, "sampler", None)
+        self._batches = list(sampler) if isinstance(sampler, ShardedBatchSampler) else None
+        self._rows = CatMetric().to(pl_module.device)
+        self._offset = 0
+
+    def on_test_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0):
+        if self._batches is not None:
+            rows = torch.as_tensor(self._batches[batch_idx])
+        else:  # a plain loader in one process: the batches in turn
+            rows = torch.arange(self._offset, self._offset + len(batch[-1]))
+        self._offset += len(rows)
+        self._rows.update(rows.to(pl_module.device))
+
     def on_test_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if pl_module.test_targets.update_count == 0:
             return
         predictions = pl_module.test_predictions.compute().float().cpu().numpy()  # every rank's
         targets = pl_module.test_targets.compute().cpu().numpy()
+        rows = self._rows.compute().long().cpu().numpy()  # gathered in the same rank order
         if not trainer.is_global_zero:
             return
-        from dlkit.reports import held_out  # matplotlib, scikit-learn
+        from dlkit.reports import calibration, held_out, mistakes  # matplotlib, scikit-learn
 
+        self.test_outputs = TestOutputs(predictions, targets, rows)
         num_classes = getattr(pl_module, "num_classes", None)
         if num_classes is None:
-            self.test_report = held_out.regression_report(predictions, targets, self.folder)
-            return
-        names = getattr(trainer.datamodule, "class_names", None) or [
-            str(c) for c in range(num_classes)
-        ]
-        self.test_report = held_out.classification_report(
-            predictions, targets.astype(int), names, self.folder
-        )
-        if getattr(trainer.datamodule, "modality", None) == "text":
-            from dlkit.reports.misclassified_texts import write_misclassified_texts
-
-            texts = trainer.datamodule.texts["test"]
-            write_misclassified_texts(
-                predictions, targets.astype(int), texts, names, self.folder, trainer.world_size
+            report = held_out.regression_report(predictions, targets, self.folder)
+            table = mistakes.largest_errors(predictions, targets, rows)
+        else:
+            names = getattr(trainer.datamodule, "class_names", None) or [
+                str(c) for c in range(num_classes)
+            ]
+            targets = targets.astype(int)
+            report = held_out.classification_report(predictions, targets, names, self.folder)
+            report["calibration"] = calibration.calibration_report(
+                predictions, targets, self.folder.picture(self.folder.calibration_png)
             )
+            table = mistakes.confident_mistakes(predictions, targets, names, rows)
+        report["mistakes"] = mistakes.mistakes_report(
+            table, trainer.datamodule, self.folder, regression=num_classes is None
+        )
+        self.test_report = report

@@ -180,6 +180,12 @@ RULES: dict[str, Check] = {
     "data.vocab_size": VOCAB_SIZE,
     "data.max_length": MAX_LENGTH,
     "callbacks.early_stopping.patience": integer(0),
+    "audit.min_group_size": integer(1),
+    "explain.steps": integer(1),
+    "explain.window": optional(integer(1)),
+    "explain.limit": integer(1),
+    "explain.show": integer(1),
+    "explain.batch_size": BATCH_SIZE,
 }
 
 HINTS = {

@@ -104,6 +104,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         self.mean: torch.Tensor | None = None
         self.std: torch.Tensor | None = None
         self._input_shape: tuple[int, ...] | None = None
+        self.test_index: np.ndarray | None = None  # test rows in `load`'s samples (None: shipped)
 
     # ----------------------------------------------------------------- for subclasses
     def load(self) -> LoadedData:
@@ -186,7 +187,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
                     f"{tuple(x.shape[1:])}: both splits must hold samples of one shape"
                 )
         else:
-            x_test, y_test = x[test], y[test]
+            x_test, y_test, self.test_index = x[test], y[test], test
         self.datasets = {
             "train": TensorDataset(x[train], y[train]),
             "val": TensorDataset(x[val], y[val]),
@@ -230,9 +231,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
     # ----------------------------------------------------------------- helpers
     def _require(self, split: str) -> tuple[torch.Tensor, ...]:
         if split not in self.datasets:
-            raise RuntimeError(
-                f"{type(self).__name__}.setup() must run before its {split} data is used"
-            )
+            raise RuntimeError(f"{type(self).__name__}.setup() must run before using {split} data")
         return self.datasets[split].tensors
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:

@@ -98,6 +98,27 @@ class CSVDataModule(TableDataModule):
     def _targets(self, values: pd.Series, path: Path, class_names: list[str] | None):
         return csv_targets(values, self.target, path, self.task, class_names, self.path)
 
+    @property
+    def feature_sources(self) -> list[str]:
+        """Per model input its CSV column: a one-hot column `col=value` comes from `col`."""
+        if self.encoder is None:
+            return super().feature_sources
+        return [
+            column["name"]
+            for column in self.encoder.columns
+            for _ in ([None] if "fill" in column else column["categories"])
+        ]
+
+    def test_table(self) -> pd.DataFrame:
+        """The test split's rows as the CSV file has them: every column, also the target and
+        the dropped ones, so that any column can group the test results."""
+        if self.test_path:
+            return read_csv(Path(self.test_path).expanduser(), sep=self.sep)
+        if self.test_index is None:
+            self._require("test")  # not set up yet
+        frame = read_csv(Path(self.path).expanduser(), sep=self.sep)
+        return frame.iloc[self.test_index].reset_index(drop=True)
+
     # ----------------------------------------------------------------- new inputs
     def read_inputs(self, path: Path) -> pd.DataFrame:
         """A CSV file of new rows with the training's feature columns; its target column, if
@@ -105,6 +126,14 @@ class CSVDataModule(TableDataModule):
         if path.suffix.lower() != ".csv":
             raise DataError(f"CSVDataModule reads new inputs from a .csv file, got {path}")
         return self._features(read_csv(path, sep=self.sep))
+
+    def read_input_targets(self, path: Path) -> torch.Tensor | None:
+        """The target column of new rows, when the file has it."""
+        frame = read_csv(path, sep=self.sep)
+        if self.target not in frame.columns:
+            return None
+        known = self.class_names if self.task == "classification" else None
+        return self._targets(frame[self.target], path, known)[0]
 
     def extra_state(self) -> dict:
         return {

@@ -65,6 +65,16 @@ class ImageDataModule(BaseDataModule):
             return read_images(list_images(path), channels, (height, width))
         return super().read_inputs(path)
 
+    def read_input_targets(self, path: Path) -> torch.Tensor | None:
+        """A folder in the training layout (a subfolder per class) gives each image's class."""
+        if not path.is_dir():
+            return super().read_input_targets(path)
+        classes = {name: i for i, name in enumerate(self.class_names or [])}
+        folders = [f.relative_to(path).parts[0] for f in list_images(path)]
+        if not all(folder in classes for folder in folders):
+            return None
+        return torch.tensor([classes[folder] for folder in folders])
+
     def extra_state(self) -> dict:
         return {"net_inputs": self.net_inputs or None}
 

@@ -47,6 +47,14 @@ class NewInputs:
             ".npy or .pt files"
         )
 
+    def read_input_targets(self, path: Path) -> torch.Tensor | None:
+        """The true targets of new inputs, when the file holds them (array `y` of a .npz; image
+        folders and CSV files add theirs); None when it does not."""
+        if path.suffix == ".npz":
+            with np.load(path) as arrays:
+                return torch.from_numpy(arrays["y"]) if "y" in arrays else None
+        return None
+
     def extra_state(self) -> dict:
         """What a subclass fitted in training and needs for new inputs (plain types only)."""
         return {}

@@ -43,6 +43,17 @@ class TableDataModule(BaseDataModule):
             )
         return torch.from_numpy(frame[self.feature_names].to_numpy(dtype=np.float32))
 
+    @property
+    def feature_sources(self) -> list[str]:
+        """The column each model input comes from (attributions are summed back onto them)."""
+        return self.feature_names or [f"feature_{i}" for i in range(self.input_shape[0])]
+
+    def test_table(self) -> pd.DataFrame:
+        """The test split's rows as a table of its columns (before standardization), in the
+        order of the test split: what per-group metrics and the mistakes list read."""
+        x = self._require("test")[0]
+        return pd.DataFrame(x.numpy(), columns=self.feature_sources)
+
     def extra_state(self) -> dict:
         return {"feature_names": self.feature_names}
 

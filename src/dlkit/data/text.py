@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from dlkit.config.checks import MAX_LENGTH, VOCAB_SIZE, require
@@ -83,6 +84,11 @@ class TextDataModule(BaseDataModule):
             split: list(data.x_test) if index is None else [texts[i] for i in index]
             for split, index in rows.items()
         }
+
+    def test_table(self) -> pd.DataFrame:
+        """The test split's raw strings in the order of its samples: the list of the most
+        confident mistakes shows each beside its row (`dlkit.reports.mistakes`)."""
+        return pd.DataFrame({"text": self.texts["test"]})
 
     def encode(self, x: Any, train_index: np.ndarray | None) -> torch.Tensor:
         texts = list(x)

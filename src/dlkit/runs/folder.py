@@ -5,8 +5,8 @@
     <run>/checkpoints/            the best checkpoint and last.ckpt (configs: paths.checkpoint_dir)
     <run>/metrics.csv             Lightning's CSV logger
     <run>/*.png                   learning curves, confusion matrix, ... (the `*_png` names below)
+    <run>/*.csv                   the most confident mistakes, attributions per row (`*_csv`)
     <run>/tokenizer.json          text: the tokenizer fitted on the training texts
-    <run>/misclassified.csv       text: the test texts most confidently misread
     <run>/fold_<k>/               with cv.folds=k: a complete run folder per fold
     <run>/.hydra/                 Hydra's own records: config.yaml, hydra.yaml, overrides.yaml
     <run>/.run.lock               while a run uses the folder (a folder named on the command line)
@@ -40,6 +40,16 @@ class RunFolder:
     predicted_vs_true_png = "predicted_vs_true.png"
     residuals_png = "residuals.png"
     augmentation_preview_png = "augmentation_preview.png"
+    # the audit of a model: every test run (calibration, mistakes), `make eval
+    # audit.group_column=…` (per group), `make explain` (what drives the predictions)
+    calibration_png = "calibration.png"
+    confident_mistakes_png = "confident_mistakes.png"
+    confident_mistakes_csv = "confident_mistakes.csv"
+    largest_errors_csv = "largest_errors.csv"
+    group_metrics_png = "group_metrics.png"
+    attributions_png = "attributions.png"
+    attributions_csv = "attributions.csv"
+    attributions_npz = "attributions.npz"
     #: the pictures sent to the loggers that show images
     logged_pictures = (learning_curves_png, confusion_matrix_png)
     #: `make export format=…` writes one of these
@@ -57,7 +67,6 @@ class RunFolder:
         self.last_checkpoint = self.checkpoints / "last.ckpt"
         self.predictions = self.root / "predictions.csv"
         self.tokenizer = self.root / "tokenizer.json"  # text data: Tokenizer.from_file loads it
-        self.misclassified = self.root / "misclassified.csv"  # text: test texts most surely wrong
         self.hydra_config = self.root / ".hydra" / "config.yaml"
         self.hydra_settings = self.root / ".hydra" / "hydra.yaml"
         self.hydra_overrides = self.root / ".hydra" / "overrides.yaml"
