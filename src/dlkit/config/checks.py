@@ -65,6 +65,18 @@ def number(low: float, high: float = math.inf, *, low_open: bool, high_open: boo
     return check
 
 
+def boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+
+
+AUTO = "auto"  # a value the run finds itself: optimizer.lr=auto (the learning-rate finder)
+
+
+def or_auto(check: Check) -> Check:
+    """`auto` or a value `check` passes."""
+    return lambda value: None if value == AUTO else check(value)
+
+
 def optional(check: Check) -> Check:
     return lambda value: None if value is None else check(value)
 
@@ -86,6 +98,7 @@ def fraction_of_batches(value: Any) -> str | None:
 # Rules that the table below and the constructors share.
 PROBABILITY = number(0, 1, low_open=False)  # dropout, label smoothing: [0, 1)
 SHARE = number(0, 1, low_open=True)  # a share of the data set: (0, 1)
+PART = number(0, 1, low_open=True, high_open=False)  # a share that may be all of it: (0, 1]
 BATCH_SIZE = integer(1)
 
 
@@ -151,7 +164,7 @@ RULES: dict[str, Check] = {
     "trainer.limit_train_batches": optional(fraction_of_batches),
     "trainer.limit_val_batches": optional(fraction_of_batches),
     "trainer.limit_test_batches": optional(fraction_of_batches),
-    "optimizer.lr": number(0, low_open=True),
+    "optimizer.lr": or_auto(number(0, low_open=True)),
     "optimizer.weight_decay": number(0, low_open=False),
     "optimizer.momentum": number(0, 1, low_open=False),
     "model.net.dropout": PROBABILITY,
@@ -159,12 +172,16 @@ RULES: dict[str, Check] = {
     "data.batch_size": BATCH_SIZE,
     "data.val_fraction": SHARE,
     "data.test_fraction": SHARE,
+    "data.train_fraction": PART,
     "data.num_workers": integer(0),
     "callbacks.early_stopping.patience": integer(0),
+    "callbacks.gradient_flow.enabled": boolean,
+    "callbacks.gradient_flow.every_n_steps": optional(integer(1)),
+    "callbacks.training_clock.enabled": boolean,
 }
 
 HINTS = {
-    "optimizer.lr": "a typical learning rate is 1e-3 (Adam) or 0.05 (SGD)",
+    "optimizer.lr": "a typical learning rate is 1e-3 (Adam) or 0.05 (SGD); auto finds one",
     "model.net.dropout": "dropout is the probability of zeroing a unit: 0 turns it off",
     "trainer.max_epochs": "e.g. trainer.max_epochs=20",
 }

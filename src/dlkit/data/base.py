@@ -45,8 +45,9 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
     Args:
         data_dir: where data sets keep their files (`paths.data_dir`).
         batch_size: samples per batch and device (4 devices: 4 x batch_size per optimizer step).
-        val_fraction, test_fraction: shares of the whole data set; with a shipped test split,
-            `val_fraction` is the share of the shipped training part.
+        val_fraction, test_fraction: shares of the whole data set (with a shipped test split,
+            `val_fraction` is of its training part); `train_fraction`: the share of the training
+            part kept (seeded, stratified), validation and test unchanged.
         seed: the split's and the shuffle's seed.
         num_folds, fold: cross-validation; `num_folds` > 1 re-divides train+val, `fold` is the
             validation fold (set by `cv.folds` / `cv.fold`).
@@ -75,6 +76,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         batch_size: int = 64,
         val_fraction: float = 0.15,
         test_fraction: float = 0.15,
+        train_fraction: float = 1.0,
         seed: int = 42,
         num_folds: int = 1,
         fold: int = 0,
@@ -89,6 +91,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         self.batch_size = require("batch_size", batch_size, BATCH_SIZE)
         self.val_fraction = val_fraction
         self.test_fraction = test_fraction
+        self.train_fraction = train_fraction
         self.seed = seed
         self.num_folds = num_folds
         self.fold = fold
@@ -167,6 +170,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
             num_folds=self.num_folds,
             fold=self.fold,
             has_test=data.x_test is not None,
+            train_fraction=self.train_fraction,
         )
         x = checked_samples(self.encode(data.x, train), len(y), "x")
         if data.x_test is not None:
@@ -231,9 +235,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
 
     def _require(self, split: str) -> tuple[torch.Tensor, ...]:
         if split not in self.datasets:
-            raise RuntimeError(
-                f"{type(self).__name__}.setup() must run before its {split} data is used"
-            )
+            raise RuntimeError(f"{type(self).__name__}.setup() must run before its {split} data")
         return self.datasets[split].tensors
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
