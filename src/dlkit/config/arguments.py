@@ -15,6 +15,9 @@ from omegaconf import DictConfig
 from dlkit.config.checks import message
 from dlkit.errors import ConfigError
 
+#: a named entry (a callback, a logger) with `enabled: false` is not built (`dlkit.training.build`)
+SWITCH = "enabled"
+
 
 def check_arguments(cfg: DictConfig) -> None:
     """Raise one ConfigError naming every key that no `_target_` takes."""
@@ -26,7 +29,7 @@ def check_arguments(cfg: DictConfig) -> None:
         if parameters is None:  # takes any keyword, or has no signature to read
             continue
         for key in node:
-            if str(key).startswith("_") or key in parameters:
+            if str(key).startswith("_") or key == SWITCH or key in parameters:
                 continue
             close = difflib.get_close_matches(str(key), sorted(parameters), n=1)
             suggestion = f" (did you mean {path}.{close[0]}?)" if close else ""
