@@ -19,10 +19,11 @@ $(BIN)/python -m $(1) "$${overrides[@]}" $(ARGS)
 endef
 
 .DEFAULT_GOAL := help
-.PHONY: help train sweep eval predict export test test-full bench lint format clean lock hooks rename
+.PHONY: help train sweep eval predict export compare lr-find batch-size-find test test-full \
+	bench lint format clean lock hooks rename
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +47,15 @@ predict: $(STAMP) ## predictions.csv for new inputs: make predict ckpt_path=… 
 
 export: $(STAMP) ## a deployable model file: make export ckpt_path=… format=onnx|torchscript
 	@$(call hydra,dlkit.cli.export)
+
+compare: $(STAMP) ## overlaid learning curves + final metrics: make compare runs=<run or sweep folders> [out=…]
+	@$(BIN)/python -m dlkit.cli.compare $(runs) $(if $(out),--out $(out))
+
+lr-find: $(STAMP) ## Lightning's learning-rate finder: lr_find.png and the suggested rate (overrides as for train)
+	@$(call hydra,dlkit.cli.lr_find)
+
+batch-size-find: $(STAMP) ## Lightning's batch-size finder: the largest batch size that fits
+	@$(call hydra,dlkit.cli.batch_size_find)
 
 test: $(STAMP) ## fast test suite, two processes (pytest-xdist; ARGS="-n 0" runs it in one)
 	$(BIN)/python -m pytest -m "not slow" -n 2 $(ARGS)
