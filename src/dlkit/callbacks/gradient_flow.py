@@ -72,24 +72,25 @@ class GradientFlow(L.Callback):
     def on_before_optimizer_step(self, trainer: L.Trainer, pl_module: L.LightningModule, optimizer):
         if not self._due(trainer):
             return
-        norms = grad_norm(pl_module, self.norm_type)
+        norms = grad_norm(pl_module, self.norm_type)  # its total norm reads the device too
         if not norms:  # no gradients this step (all parameters frozen)
             return
         prefix = f"grad_{float(self.norm_type)}_norm/"
         weights = [
             n for n, p in pl_module.named_parameters() if p.ndim >= 2 and prefix + n in norms
         ]
-        names = [*norms, *self._spreads]
-        values = torch.stack([*norms.values(), *self._spreads.values()]).float().tolist()
-        measured = dict(zip(names, values, strict=True))  # the one read of the device
+        spreads = self._spreads  # the last forward pass of this step (gradient accumulation)
+        names = [*norms, *spreads]
+        values = torch.stack([*norms.values(), *spreads.values()]).float().tolist()
+        measured = dict(zip(names, values, strict=True))  # read on measured steps only
         step = trainer.global_step
         for logger in trainer.loggers:
             logger.log_metrics({k: measured[k] for k in norms}, step=step)
+        self._spreads = {}  # read: the next measured step records its own
         layers = [(_short(n), measured[prefix + n]) for n in weights]
         self.records += [dict(step=step, kind="grad_norm", layer=n, value=v) for n, v in layers]
         self.records += [
-            dict(step=step, kind="activation_std", layer=n, value=measured[n])
-            for n in self._spreads
+            dict(step=step, kind="activation_std", layer=n, value=measured[n]) for n in spreads
         ]
         if layers and trainer.is_global_zero:
             self._warn(step, layers)
@@ -97,7 +98,7 @@ class GradientFlow(L.Callback):
     def on_train_batch_end(self, trainer: L.Trainer, *args, **kwargs) -> None:
         for hook in self._hooks:
             hook.remove()
-        self._hooks, self._spreads = [], {}
+        self._hooks = []
 
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.is_global_zero and self.records:
