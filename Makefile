@@ -19,7 +19,7 @@ $(BIN)/python -m $(1) "$${overrides[@]}" $(ARGS)
 endef
 
 .DEFAULT_GOAL := help
-.PHONY: help train sweep eval predict export compare lr-find batch-size-find test test-full \
+.PHONY: help train sweep eval predict export lesson compare lr-find batch-size-find test test-full \
 	bench lint format clean lock hooks rename
 
 help: ## list the targets
@@ -47,6 +47,9 @@ predict: $(STAMP) ## predictions.csv for new inputs: make predict ckpt_path=… 
 
 export: $(STAMP) ## a deployable model file: make export ckpt_path=… format=onnx|torchscript
 	@$(call hydra,dlkit.cli.export)
+
+lesson: $(STAMP) ## the course's lessons: make lesson (the list); make lesson name=vanishing_gradients
+	@$(call hydra,dlkit.cli.lesson)
 
 compare: $(STAMP) ## overlaid learning curves + final metrics: make compare runs=<run or sweep folders> [out=…]
 	@$(BIN)/python -m dlkit.cli.compare $(runs) $(if $(out),--out $(out))
