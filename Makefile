@@ -20,7 +20,7 @@ endef
 
 .DEFAULT_GOAL := help
 .PHONY: help train sweep eval predict export lesson compare lr-find batch-size-find test test-full \
-	bench lint format clean lock hooks rename
+	mutation bench lint format clean lock hooks rename
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
@@ -69,6 +69,11 @@ bench: $(STAMP) ## the template vs a hand-written loop, side by side -> benchmar
 test-full: $(STAMP) ## every test, slow ones included
 	$(BIN)/python -m pytest $(ARGS)
 
+mutation: $(STAMP) ## mutation score per pure module: do their unit tests catch changed code? (mutmut)
+	rm -rf mutants
+	$(BIN)/mutmut run
+	$(BIN)/python tests/mutation_score.py --min 80
+
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
@@ -94,5 +99,5 @@ rename: ## make the template yours: make rename name=my_project (package, import
 	@$(PYTHON) scripts/rename.py $(name)
 
 clean: ## remove run outputs and caches (keeps .venv and data/)
-	rm -rf logs/*/ .pytest_cache .ruff_cache
+	rm -rf logs/*/ .pytest_cache .ruff_cache mutants
 	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
+from dlkit.training.build import build_optimizer
 from dlkit.training.run import train
 from fit_clock import FitClock, GpuUtilization, Result, last_fit, sync
 from fit_data import Split, build_net, compose_train
@@ -51,7 +52,7 @@ def run_raw(cfg, split: Split, epochs: int, device: str, args) -> Result:
         net = net.to(memory_format=torch.channels_last)
     if args.compile:
         net.compile()
-    optimizer = hydra.utils.instantiate(cfg.optimizer)(params=net.parameters())
+    optimizer = build_optimizer(cfg)[0](params=net.parameters())
     scheduler = None
     if cfg.scheduler:
         total_steps = epochs * split.steps_per_epoch
@@ -145,7 +146,7 @@ class PlainModule(L.LightningModule):
         self.log("val_acc", (logits.argmax(-1) == y).float().mean())
 
     def configure_optimizers(self):
-        optimizer = hydra.utils.instantiate(self.cfg.optimizer)(params=self.parameters())
+        optimizer = build_optimizer(self.cfg)[0](params=self.parameters())
         if not self.cfg.scheduler:
             return optimizer
         steps = int(self.trainer.estimated_stepping_batches)

@@ -4,6 +4,11 @@ import json
 import os
 from pathlib import Path
 
+# One torch thread per test process (and the processes tests start): `make test` runs two
+# processes on two cores, where torch's default of a thread per core in each makes the waiting
+# threads spin (README, Recipes). Set before torch is imported; OMP_NUM_THREADS=… chooses another.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra

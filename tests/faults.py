@@ -74,3 +74,18 @@ class InterruptAtStep(L.Callback):
     def on_train_batch_end(self, trainer: L.Trainer, *args, **kwargs) -> None:
         if trainer.global_step == self.step:
             raise KeyboardInterrupt
+
+
+class SignalAt(L.Callback):
+    """Sends `signum` to this process at the `at`-th call of the Lightning hook `hook`: a
+    pre-emption or a kill at a chosen moment (mid-step, mid-validation, mid-checkpoint, test)."""
+
+    def __init__(self, hook: str, at: int = 1, signum: int = signal.SIGTERM) -> None:
+        self.calls = 0
+
+        def fire(*args, **kwargs) -> None:
+            self.calls += 1
+            if self.calls == at:
+                os.kill(os.getpid(), signum)
+
+        setattr(self, hook, fire)

@@ -38,6 +38,7 @@ SMOOTH = {"num_classes": 3, "label_smoothing": 1.0}
         (["data.train_fraction=0"], "data.train_fraction must lie in (0, 1], got 0"),
         (["optimizer.lr=fast"], "optimizer.lr must be a number, got 'fast'"),
         (["callbacks.gradient_flow.enabled=on"], "gradient_flow.enabled must be true or false"),
+        (["seed=${nowhere}"], "invalid configuration: seed: Interpolation key 'nowhere' not found"),
     ],
 )
 def test_out_of_range_or_wrong_type_is_named(compose_train, overrides, message):

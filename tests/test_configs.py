@@ -25,7 +25,11 @@ SELECTABLE_GROUPS = [
     "debug",
     "hparams_search",
 ]
-NOT_OPTIONS = {("model", "base"), ("data", "base")}  # shared defaults, not an option of its own
+NOT_OPTIONS = {
+    ("model", "base"),
+    ("data", "base"),
+    ("optimizer", "base"),
+}  # shared defaults, not an option of its own
 
 
 def _options():

@@ -12,7 +12,7 @@ from omegaconf import OmegaConf
 
 from dlkit.saved.evaluate import evaluate
 from dlkit.training.run import train
-from tests.cli import run_make
+from tests.cli import run_module
 from tests.conftest import compose_config, read_summary
 
 FAST = ("data=wine", "model=mlp", "trainer.max_epochs=2")
@@ -23,8 +23,11 @@ def _rows(x: torch.Tensor) -> Counter:
     return Counter(row.numpy().tobytes() for row in x.reshape(len(x), -1))
 
 
-def _fold_data(fold_dir: Path):
+def _fold_data(fold_dir: Path, fold: int | None = None):
+    """The saved config of a fold's run, and its data parts (of another fold: `fold`)."""
     cfg = OmegaConf.load(fold_dir / "config.yaml")
+    if fold is not None:
+        cfg.data.fold = fold
     datamodule = hydra.utils.instantiate(cfg.data)
     datamodule.setup("fit")
     return cfg, {split: d.tensors[0] for split, d in datamodule.datasets.items()}
@@ -90,19 +93,32 @@ def test_bad_cv_settings_stop_before_training(compose_train, overrides, message)
     assert not (Path(cfg.paths.output_dir) / "checkpoints").exists()
 
 
-@pytest.mark.slow  # a sweep process training three models
-def test_parallel_fold_sweep_aggregates_at_the_multirun_root(tmp_path):
-    sweep_dir = tmp_path / "sweep"
-    result = run_make(
-        "sweep",
-        "cv.folds=3",
-        "cv.fold=0,1,2",
-        *FAST,
-        "extras.print_config=false",
-        f"hydra.sweep.dir={sweep_dir}",
-        f"paths.data_dir={tmp_path / 'data'}",
+def test_one_fold_alone_validates_on_that_fold(compose_train):
+    cfg = compose_train("cv.folds=3", "cv.fold=1", *FAST)
+    train(cfg)
+    run_dir = Path(cfg.paths.output_dir)
+    summary = read_summary(run_dir)
+    assert summary["status"] == "completed" and (summary["fold"], summary["num_folds"]) == (1, 3)
+    assert not (run_dir / "fold_0").exists()  # this fold only, in the run folder itself
+    saved, data = _fold_data(run_dir)
+    assert (saved.data.num_folds, saved.data.fold) == (3, 1)
+    # its validation part is the second third of train+val: disjoint from the other folds'
+    others = [_fold_data(run_dir, fold=k)[1]["val"] for k in (0, 2)]
+    assert all(not (_rows(data["val"]) & _rows(val)) for val in others)
+    assert sum((_rows(v) for v in [data["val"], *others]), Counter()) == _rows(
+        torch.cat([data["train"], data["val"]])
     )
-    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_parallel_fold_sweep_aggregates_at_the_multirun_root(tmp_path, capsys):
+    """`make sweep cv.folds=3 cv.fold=0,1,2`, through the entry point, in this process."""
+    sweep_dir = tmp_path / "sweep"
+    code = run_module(
+        "dlkit.cli.train", "--multirun", "cv.folds=3", "cv.fold=0,1,2", *FAST,
+        "callbacks.rich_progress_bar=null", "callbacks.reports=null", "extras.print_config=false",
+        f"hydra.sweep.dir={sweep_dir}", f"paths.data_dir={tmp_path / 'data'}",
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().out[-3000:]
     jobs = [read_summary(sweep_dir / str(job)) for job in range(3)]
     assert sorted(job["fold"] for job in jobs) == [0, 1, 2]
     assert all(job["num_folds"] == 3 for job in jobs)
@@ -113,5 +129,6 @@ def test_parallel_fold_sweep_aggregates_at_the_multirun_root(tmp_path):
     accs = [job["val"]["acc"] for job in sorted(jobs, key=lambda j: j["fold"])]
     assert [f["val"]["acc"] for f in group["folds"]] == accs
     assert group["cv"]["mean"]["val/acc"] == pytest.approx(np.mean(accs))
+    assert group["cv"]["std"]["val/acc"] == pytest.approx(np.std(accs))
     assert "missing_folds" not in group
-    assert "cross-validation, 3 folds" in result.stdout
+    assert "cross-validation, 3 folds" in capsys.readouterr().out

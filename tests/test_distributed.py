@@ -11,6 +11,7 @@ import pytest
 
 from dlkit.runs.distributed import _flags, is_global_zero_process
 from dlkit.runs.summary import RunSummary
+from dlkit.training.build import build_optimizer
 from tests.cli import TINY, folders, output, run_train
 from tests.conftest import ROOT, read_summary
 
@@ -54,7 +55,7 @@ def _evaluate_in_one_process(compose_train, overrides, checkpoint: str) -> dict[
     assert len(datamodule.datasets["test"]) % 2 == 1 and len(datamodule.datasets["val"]) % 2 == 1
     model = hydra.utils.instantiate(
         cfg.model,
-        optimizer=hydra.utils.instantiate(cfg.optimizer),
+        optimizer=build_optimizer(cfg)[0],
         scheduler=None,
         **datamodule.model_kwargs(),
     )

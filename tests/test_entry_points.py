@@ -1,45 +1,75 @@
-"""`make eval` and `make export` from a trained run's checkpoint (through Hydra compose, and make)."""
+"""`make eval`, `make predict` and `make export` from a trained run's checkpoint, through their
+entry modules: each scores the run's own test split as the run itself did."""
 
 import subprocess
 import sys
 from pathlib import Path
 
+import hydra
 import numpy as np
 import onnxruntime
 import pandas as pd
 import pytest
 import torch
+from omegaconf import OmegaConf
 
 from dlkit.saved.evaluate import evaluate
 from dlkit.saved.export import export
-from dlkit.saved.load import load_run
 from dlkit.training.run import train
-from tests.cli import run_make
+from tests.cli import run_make, run_module
 from tests.conftest import compose_config, read_summary
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> dict:
-    """One short training run shared by the tests of this file: its summary.json."""
+    """One short training run shared by the tests of this file: its summary.json, and its test
+    split's own samples and labels, rebuilt from the run's saved config."""
     root = tmp_path_factory.mktemp("trained")
     cfg = compose_config(
         "train", ["data=wine", "model=mlp", "trainer.max_epochs=3"], root / "run", root / "data"
     )
     train(cfg)
-    return {"summary": read_summary(root / "run"), "data_dir": root / "data"}
+    datamodule = hydra.utils.instantiate(OmegaConf.load(root / "run" / "config.yaml").data)
+    datamodule.setup("test")
+    x, y = datamodule.datasets["test"].tensors
+    np.save(root / "test_inputs.npy", x.numpy())
+    return {
+        "summary": read_summary(root / "run"),
+        "data_dir": root / "data",
+        "test_inputs": root / "test_inputs.npy",
+        "test_labels": y.numpy(),
+        "class_names": datamodule.class_names,
+    }
 
 
-def test_eval_reproduces_the_training_runs_test_metrics(trained, tmp_path):
+def _command(name: str, trained: dict, folder: Path, *overrides: str) -> dict:
+    """`make <name> ckpt_path=<the run's best checkpoint> …` (its entry module, in this process):
+    the command's summary.json."""
     best = trained["summary"]["best_checkpoint"]
-    cfg = compose_config("eval", [f"ckpt_path={best}"], tmp_path / "eval", trained["data_dir"])
-    evaluate(cfg)
-    summary = read_summary(tmp_path / "eval")
+    code = run_module(
+        f"dlkit.cli.{name}", f"ckpt_path={best}", f"hydra.run.dir={folder}", *overrides
+    )
+    assert code == 0
+    return read_summary(folder)
+
+
+def test_make_eval_reproduces_the_training_runs_test_metrics(trained, tmp_path):
+    summary = _command("eval", trained, tmp_path / "eval", f"paths.data_dir={trained['data_dir']}")
     assert summary["status"] == "completed"
     assert summary["test"].keys() == trained["summary"]["test"].keys()
     for key, value in trained["summary"]["test"].items():
         assert summary["test"][key] == pytest.approx(value, abs=1e-6), key
     assert summary["test_report"] == trained["summary"]["test_report"]
     assert (tmp_path / "eval" / "confusion_matrix.png").is_file()
+
+
+def test_make_predict_on_the_test_split_scores_the_runs_test_accuracy(trained, tmp_path):
+    summary = _command("predict", trained, tmp_path / "p", f"input={trained['test_inputs']}")
+    written = pd.read_csv(summary["predictions"])
+    names = np.array(trained["class_names"])
+    assert len(written) == summary["num_inputs"] == len(trained["test_labels"])
+    accuracy = (written["prediction"].to_numpy() == names[trained["test_labels"]]).mean()
+    assert accuracy == pytest.approx(trained["summary"]["test"]["acc"], abs=1e-6)
 
 
 def test_eval_without_a_checkpoint_says_what_to_pass(tmp_path, data_dir):
@@ -49,36 +79,25 @@ def test_eval_without_a_checkpoint_says_what_to_pass(tmp_path, data_dir):
     assert read_summary(tmp_path / "eval")["status"] == "failed"
 
 
-def _reference(ckpt_path: str, x: torch.Tensor) -> np.ndarray:
-    """PyTorch's predictions the way training computes them: data module transform, task module."""
-    run = load_run(ckpt_path, "export")
-    with torch.inference_mode():
-        return run.model.predict_from_outputs(run.model(run.datamodule.transform_batch(x))).numpy()
-
-
 @pytest.mark.parametrize("fmt", ["onnx", "torch_export", "torchscript"])
-def test_export_matches_pytorch(trained, tmp_path, fmt):
-    best = trained["summary"]["best_checkpoint"]
-    cfg = compose_config(
-        "export", [f"ckpt_path={best}", f"format={fmt}"], tmp_path / "export", trained["data_dir"]
-    )
-    export(cfg)
-    summary = read_summary(tmp_path / "export")
+def test_make_export_scores_the_runs_test_accuracy(trained, tmp_path, fmt):
+    summary = _command("export", trained, tmp_path / "export", f"format={fmt}")
     assert summary["status"] == "completed" and summary["format"] == fmt
     path = Path(summary["model_file"])
     assert path.parent == tmp_path / "export"
 
-    x = torch.rand(5, 13) * 10  # another batch size than the one exported with
+    x = np.load(trained["test_inputs"])  # the samples as the data set holds them
     if fmt == "onnx":
         session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        exported = session.run(None, {"input": x.numpy()})[0]
+        exported = session.run(None, {"input": x})[0]
     elif fmt == "torch_export":
-        exported = _run_without_the_project(path, x)
+        exported = _run_without_the_project(path, torch.from_numpy(x))
     else:
-        exported = torch.jit.load(str(path))(x).detach().numpy()
-    assert exported.shape == (5, 3)
-    np.testing.assert_allclose(exported, _reference(best, x), atol=1e-5)
-    assert exported.sum(axis=1) == pytest.approx(np.ones(5), abs=1e-5)  # probabilities
+        exported = torch.jit.load(str(path))(torch.from_numpy(x)).detach().numpy()
+    assert exported.shape == (len(x), 3)  # another batch size than the one exported with
+    assert exported.sum(axis=1) == pytest.approx(np.ones(len(x)), abs=1e-5)  # probabilities
+    accuracy = (exported.argmax(axis=1) == trained["test_labels"]).mean()
+    assert accuracy == pytest.approx(trained["summary"]["test"]["acc"], abs=1e-6)
 
 
 def _run_without_the_project(program: Path, x: torch.Tensor) -> np.ndarray:

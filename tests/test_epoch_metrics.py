@@ -12,6 +12,8 @@ import torch.nn.functional as F
 from lightning.pytorch.loggers import CSVLogger
 from sklearn.metrics import accuracy_score, f1_score
 
+from dlkit.training.build import build_optimizer
+
 
 def _data_and_model(cfg):
     datamodule = hydra.utils.instantiate(cfg.data)
@@ -19,7 +21,7 @@ def _data_and_model(cfg):
     datamodule.setup("fit")
     model = hydra.utils.instantiate(
         cfg.model,
-        optimizer=hydra.utils.instantiate(cfg.optimizer),
+        optimizer=build_optimizer(cfg)[0],
         scheduler=None,
         **datamodule.model_kwargs(),
     )

@@ -12,11 +12,12 @@ from omegaconf import OmegaConf
 from dlkit.errors import ConfigError
 from dlkit.runs.resume import check_same_config, resume_arguments, resume_requeued_job
 from dlkit.training.run import train
+from tests.cli import folders, run_module
 from tests.conftest import FEW_BATCHES, TINY_MLP, compose_config, read_summary
 from tests.faults import TINY, make_command, python_command, run, signal_when, start, summary
 
-# the in-process variant: two epochs of four batches, no pictures
-QUICK = (*TINY, "trainer.max_epochs=2", "callbacks.reports=null")
+# the in-process variant: two epochs of four batches of a small MLP, no pictures
+QUICK = (*TINY, *TINY_MLP, "trainer.max_epochs=2", "callbacks.reports=null")
 
 
 def _uninterrupted(tmp_path, *overrides: str) -> dict:
@@ -26,32 +27,51 @@ def _uninterrupted(tmp_path, *overrides: str) -> dict:
     return summary(run_dir)
 
 
-def test_interrupted_mid_epoch_then_resumed_equals_uninterrupted(compose_train, tmp_path):
+def _train(tmp_path: Path, run_dir: Path, *overrides: str) -> int:
+    """`python -m dlkit.cli.train …` (what `make train` runs), in this process: the exit code."""
+    return run_module(
+        "dlkit.cli.train", *QUICK, *folders(tmp_path), f"hydra.run.dir={run_dir}", *overrides
+    )
+
+
+def test_interrupted_run_goes_on_with_resume_or_from_its_checkpoint(tmp_path, capsys):
     """The fast variant, in one process: stopped in the middle of the second epoch."""
-    cfg = compose_train(
-        *QUICK, "+callbacks.stop._target_=tests.faults.InterruptAtStep", "+callbacks.stop.step=6"
-    )
-    run_dir = Path(cfg.paths.output_dir)
-    with pytest.raises(SystemExit):  # Lightning ends a Ctrl+C with exit(1)
-        train(cfg)
-    assert summary(run_dir)["status"] == "interrupted"
-    last = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
-    assert last["global_step"] == 6  # saved where it stopped, mid-epoch
+    stopped, whole, elsewhere = tmp_path / "stopped", tmp_path / "whole", tmp_path / "elsewhere"
+    stop = ("+callbacks.stop._target_=tests.faults.InterruptAtStep", "+callbacks.stop.step=6")
+    assert _train(tmp_path, stopped, *stop) == 1  # Lightning ends a Ctrl+C with exit(1)
+    assert summary(stopped)["status"] == "interrupted"
+    last = stopped / "checkpoints" / "last.ckpt"
+    assert torch.load(last, weights_only=True)["global_step"] == 6  # saved where it stopped
+    assert _train(tmp_path, whole) == 0
 
-    train(
-        compose_train(
-            *QUICK, f"ckpt_path={run_dir / 'checkpoints' / 'last.ckpt'}", f"resume={run_dir}"
-        )
-    )
-    resumed = summary(run_dir)
+    # `make train ckpt_path=…/last.ckpt`: the same epochs again, in a new folder
+    assert _train(tmp_path, elsewhere, f"ckpt_path={last}") == 0
+    continued = summary(elsewhere)
+    assert continued["status"] == "completed"
+    assert Path(continued["best_checkpoint"]).parent == elsewhere / "checkpoints"
+    weights = [
+        torch.load(d / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+        for d in (elsewhere, whole)
+    ]
+    assert weights[0].keys() == weights[1].keys()
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+    assert summary(stopped)["status"] == "interrupted"  # the stopped run's folder is left alone
 
-    whole = compose_train(*QUICK)
-    whole.paths.output_dir = str(tmp_path / "whole")
-    train(whole)
-    assert resumed["status"] == "completed"
-    assert resumed["test"] == summary(tmp_path / "whole")["test"]
-    assert resumed["val"] == summary(tmp_path / "whole")["val"]
-    epochs = pd.read_csv(run_dir / "metrics.csv").dropna(subset=["val/loss"])["epoch"]
+    # `make train resume=<folder>` refuses when the config files changed since the run started
+    saved = OmegaConf.load(stopped / ".hydra" / "config.yaml")
+    saved.model.net.dropout = 0.3  # as if cnn.yaml said 0.3 back then
+    OmegaConf.save(saved, stopped / ".hydra" / "config.yaml")
+    capsys.readouterr()
+    assert run_module("dlkit.cli.train", f"resume={stopped}") == 2
+    assert "model.net.dropout: 0.3 then, 0.2 now" in capsys.readouterr().out
+    assert summary(stopped)["status"] == "interrupted"  # still resumable, not marked failed
+    # ... and goes on when the value is given on purpose, ending as if never stopped
+    assert run_module("dlkit.cli.train", f"resume={stopped}", "model.net.dropout=0.2") == 0
+    resumed = summary(stopped)
+    assert resumed["status"] == "completed" and resumed["resumed_from"] == str(last)
+    assert resumed["test"] == summary(whole)["test"]  # equal, not close
+    assert resumed["val"] == summary(whole)["val"]
+    epochs = pd.read_csv(stopped / "metrics.csv").dropna(subset=["val/loss"])["epoch"]
     assert list(epochs) == [0, 1, 2]  # epochs 0 and 1, then the best checkpoint's
 
 

@@ -1,24 +1,49 @@
 """`train` end to end: through Hydra's compose API (as `make train` composes) and through `make`."""
 
+import logging
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
 from dlkit.training.run import train
 from tests.cli import run_make
-from tests.conftest import read_summary
+from tests.conftest import FEW_BATCHES, TINY_MLP, read_summary
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def test_fast_dev_run(compose_train):
+def _tested_samples(summary: dict) -> int:
+    return int(np.sum(summary["test_report"]["confusion_matrix"]["counts"]))
+
+
+def test_debug_fdr_runs_one_batch_of_each_split(compose_train):
     cfg = compose_train("debug=fdr")
     train(cfg)
     summary = read_summary(cfg)
     assert summary["status"] == "completed"
     assert set(summary["test"]) >= {"acc", "loss", "f1"}
+    assert _tested_samples(summary) == cfg.data.batch_size  # one test batch
+    assert summary["best_checkpoint"] is None  # Lightning's fast_dev_run saves nothing
+
+
+def test_debug_limit_runs_three_epochs_on_a_fifth_of_each_split(compose_train):
+    cfg = compose_train("debug=limit", *TINY_MLP, "callbacks.rich_progress_bar=null")
+    train(cfg)
+    summary = read_summary(cfg)
+    assert summary["status"] == "completed" and summary["epochs"] == 3
+    # digits: 270 test images in batches of 64, a fifth of the 5 batches
+    assert _tested_samples(summary) == cfg.data.batch_size
+
+
+def test_debug_profiler_reports_the_time_per_hook(compose_train, caplog):
+    cfg = compose_train("debug=profiler", *TINY_MLP, *FEW_BATCHES)
+    with caplog.at_level(logging.INFO):
+        train(cfg)
+    assert read_summary(cfg)["status"] == "completed"
+    assert "FIT Profiler Report" in caplog.text and "run_training_epoch" in caplog.text
 
 
 def test_short_default_run_writes_a_complete_run_folder(compose_train):

@@ -29,3 +29,22 @@ class GradientNormProbe(L.Callback):
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         GradientNormProbe.after_clipping.append(_total_norm(pl_module))
+
+
+class AutocastProbe(L.Callback):
+    """Whether each training forward pass of the net ran under CPU autocast, and the dtype of
+    what the net returned (a net's activations are where mixed precision acts)."""
+
+    seen: ClassVar[list[tuple[bool, torch.dtype]]] = []
+
+    def on_fit_start(self, trainer, pl_module) -> None:
+        AutocastProbe.seen = []
+        self.hook = pl_module.net.register_forward_hook(self._record)
+
+    def on_fit_end(self, trainer, pl_module) -> None:
+        self.hook.remove()
+
+    @staticmethod
+    def _record(net: torch.nn.Module, inputs, output: torch.Tensor) -> None:
+        if net.training:
+            AutocastProbe.seen.append((torch.is_autocast_enabled("cpu"), output.dtype))

@@ -19,6 +19,7 @@ COMPATIBLE = {
     "mlp": ("image", "sequence", "table"),
     "cnn": ("image", "sequence"),
     "resnet": ("image",),
+    "timm": ("image",),
     "rnn": ("sequence",),
     "lstm": ("sequence",),
     "gru": ("sequence",),
@@ -34,16 +35,22 @@ INCOMPATIBLE = [
 
 
 @functools.cache
-def net_config(model: str) -> DictConfig:
-    """`model.net` as `make train model=<model>` composes it (options build on others)."""
+def net_config(model: str, *switches: str) -> DictConfig:
+    """`model.net` as `make train model=<model> [switches…]` composes it (options build on others)."""
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return compose("train", overrides=[f"model={model}"]).model.net
+        return compose("train", overrides=[f"model={model}", *switches]).model.net
 
 
-def build_net(model: str, input_shape: tuple[int, ...], num_outputs: int = 3, **overrides):
-    """The net of `model=<model>`, sized as build_module sizes it."""
-    return hydra.utils.instantiate(net_config(model), **overrides)(
+def build_net(
+    model: str,
+    input_shape: tuple[int, ...],
+    num_outputs: int = 3,
+    switches: tuple[str, ...] = (),
+    **overrides,
+):
+    """The net of `model=<model> [switches…]`, sized as build_module sizes it."""
+    return hydra.utils.instantiate(net_config(model, *switches), **overrides)(
         input_shape=input_shape, num_outputs=num_outputs
     )
 
@@ -113,7 +120,7 @@ def test_resnet_is_adapted_to_small_inputs():
         ("mlp", {"activation": "softmax"}, "unknown activation"),
         ("cnn", {"init": "he"}, "unknown init"),
         ("mlp", {"dropout": 1.0}, "dropout must lie"),
-        ("resnet", {"depth": 50}, "depth must be one of"),
+        ("resnet", {"depth": 101}, "depth must be one of"),
         ("gru", {"cell": "tcn"}, "unknown recurrent cell"),
         ("rnn", {"activation": "gelu"}, "tanh or relu"),
         ("transformer", {"num_heads": 5}, "divisible by num_heads"),

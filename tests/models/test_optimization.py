@@ -3,23 +3,26 @@ LearningRateMonitor logs has the schedule's shape."""
 
 from pathlib import Path
 
-import hydra
 import numpy as np
 import pandas as pd
 import pytest
 import torch
-from omegaconf import OmegaConf
 
 from dlkit.models import schedulers
+from dlkit.training.build import build_optimizer
 from dlkit.training.run import train
-from tests.conftest import CONFIG_DIR
 from tests.models.probes import GradientNormProbe
 from tests.models.synthetic import synthetic_data
 
 EPOCHS = 4
 LR_LOGGING = ["callbacks.lr_monitor.logging_interval=step", "trainer.log_every_n_steps=1"]
 # what these tests do not look at, left out to keep them fast
-LEAN = ["~callbacks.reports", "~callbacks.rich_progress_bar", "~callbacks.model_checkpoint"]
+LEAN = [
+    "~callbacks.reports",
+    "~callbacks.rich_progress_bar",
+    "~callbacks.model_checkpoint",
+    "~callbacks.last_checkpoint",
+]
 
 
 def _fit(compose_train, *overrides: str) -> pd.DataFrame:
@@ -50,13 +53,12 @@ def _train_losses(metrics: pd.DataFrame) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name", ["sgd", "momentum", "rmsprop", "adam", "adamw"])
-def test_every_optimizer_takes_weight_decay(name):
-    cfg = OmegaConf.load(CONFIG_DIR / "optimizer" / f"{name}.yaml")
-    optimizer = hydra.utils.instantiate(cfg, weight_decay=0.01)(
-        params=[torch.nn.Parameter(torch.zeros(2))]
-    )
+def test_every_optimizer_takes_weight_decay(compose_train, name):
+    cfg = compose_train(f"optimizer={name}", "optimizer.weight_decay=0.01")
+    factory, _ = build_optimizer(cfg)
+    optimizer = factory(params=[torch.nn.Parameter(torch.zeros(2))])
     assert optimizer.param_groups[0]["weight_decay"] == 0.01
-    assert optimizer.param_groups[0]["lr"] == cfg.lr
+    assert optimizer.param_groups[0]["lr"] == cfg.optimizer.lr
 
 
 # Each optimizer is fitted once, each time with another schedule; the learning rate's shape

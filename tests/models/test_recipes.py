@@ -22,7 +22,7 @@ RECIPES = {
 
 
 def test_every_recipe_is_listed():
-    assert set(RECIPES) <= {p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml")}
+    assert set(RECIPES) == {p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml")}
 
 
 @pytest.mark.parametrize("recipe", RECIPES)

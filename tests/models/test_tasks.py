@@ -9,12 +9,18 @@ from sklearn.metrics import f1_score
 from dlkit.models.classification import ClassificationModule
 from dlkit.models.factory import build_module
 from dlkit.models.regression import RegressionModule
+from dlkit.training.build import build_optimizer
 from dlkit.training.run import train
 from tests.conftest import read_summary
 from tests.models.synthetic import synthetic_data
 
 # what these tests do not look at, left out to keep them fast
-LEAN = ["~callbacks.reports", "~callbacks.rich_progress_bar", "~callbacks.model_checkpoint"]
+LEAN = [
+    "~callbacks.reports",
+    "~callbacks.rich_progress_bar",
+    "~callbacks.model_checkpoint",
+    "~callbacks.last_checkpoint",
+]
 
 
 def _module(task: str, **kwargs):
@@ -67,7 +73,7 @@ def test_label_smoothing_reaches_the_module_from_the_config(compose_train):
     cfg = compose_train("model=mlp", "model.label_smoothing=0.2")
     module = hydra.utils.instantiate(
         cfg.model,
-        optimizer=hydra.utils.instantiate(cfg.optimizer),
+        optimizer=build_optimizer(cfg)[0],
         task="classification",
         input_shape=(6,),
         num_outputs=3,

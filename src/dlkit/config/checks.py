@@ -100,6 +100,7 @@ PROBABILITY = number(0, 1, low_open=False)  # dropout, label smoothing: [0, 1)
 SHARE = number(0, 1, low_open=True)  # a share of the data set: (0, 1)
 PART = number(0, 1, low_open=True, high_open=False)  # a share that may be all of it: (0, 1]
 BATCH_SIZE = integer(1)
+BACKBONE_LR_FACTOR = number(0, low_open=True)  # the backbone's rate over the head's
 
 
 def require(name: str, value: Any, check: Check) -> Any:
@@ -115,6 +116,16 @@ def check_choice(what: str, value: str, choices) -> str:
         listed = sorted(choices) if isinstance(choices, dict) else list(choices)
         raise ConfigError(f"unknown {what} {value!r}: choose one of {listed}")
     return value
+
+
+def weights_problem(pretrained: Any, weights: Any) -> str | None:
+    """A net takes its weights from the hub or from a file, not both."""
+    if pretrained and weights:
+        return (
+            f"model.net.pretrained=true and model.net.weights={weights} both give the net its "
+            "weights: pick one (pretrained downloads the hub's, weights loads your file)"
+        )
+    return None
 
 
 def fold_problem(num_folds: Any, fold: Any, folds_key: str, fold_key: str) -> str | None:
@@ -167,6 +178,7 @@ RULES: dict[str, Check] = {
     "optimizer.lr": or_auto(number(0, low_open=True)),
     "optimizer.weight_decay": number(0, low_open=False),
     "optimizer.momentum": number(0, 1, low_open=False),
+    "optimizer.backbone_lr_factor": BACKBONE_LR_FACTOR,
     "model.net.dropout": PROBABILITY,
     "model.label_smoothing": PROBABILITY,
     "data.batch_size": BATCH_SIZE,
@@ -182,6 +194,7 @@ RULES: dict[str, Check] = {
 
 HINTS = {
     "optimizer.lr": "a typical learning rate is 1e-3 (Adam) or 0.05 (SGD); auto finds one",
+    "optimizer.backbone_lr_factor": "e.g. 0.1: the backbone at a tenth of the head's rate",
     "model.net.dropout": "dropout is the probability of zeroing a unit: 0 turns it off",
     "trainer.max_epochs": "e.g. trainer.max_epochs=20",
 }
@@ -198,22 +211,40 @@ def check_config(cfg: DictConfig, command: str = "train") -> None:
         except Exception as error:  # an interpolation that does not resolve
             problems.append(f"{key}: {error}".splitlines()[0])
             continue
-        if value is _ABSENT or isinstance(value, (DictConfig, ListConfig)):
+        if value is _ABSENT:
             continue
         if problem := check(value):
             hint = f" ({HINTS[key]})" if key in HINTS else ""
             problems.append(f"{key} {problem}{hint}")
     problems += cv_problems(cfg.get("cv"))
+    net = OmegaConf.select(cfg, "model.net", default=None)
+    if isinstance(net, DictConfig) and (
+        problem := weights_problem(net.get("pretrained"), net.get("weights"))
+    ):
+        problems.append(problem)
     data = cfg.get("data")
     if isinstance(data, DictConfig) and {"num_folds", "fold"} <= set(data):
         problem = fold_problem(data.num_folds, data.fold, "data.num_folds", "data.fold")
         problems += [problem] if problem else []
     problems += [
         f"{key} has no value: give it one (make {command} {key}=…)"
-        for key in sorted(OmegaConf.missing_keys(cfg))
+        for key in sorted(_missing_keys(cfg))
     ]
     if problems:
         raise ConfigError(message(problems))
+
+
+def _missing_keys(node: DictConfig | ListConfig) -> list[str]:
+    """The full keys left at `???`, read without resolving: OmegaConf.missing_keys resolves each
+    value on its way and so ends in a traceback on an interpolation that does not resolve."""
+    keys = []
+    for key in node if isinstance(node, DictConfig) else range(len(node)):
+        child = node._get_node(key)
+        if OmegaConf.is_missing(node, key):
+            keys.append(node._get_full_key(key))
+        elif isinstance(child, (DictConfig, ListConfig)):
+            keys += _missing_keys(child)
+    return keys
 
 
 def message(problems: list[str]) -> str:

@@ -4,11 +4,10 @@ A subclass says how to load its samples (`load`) and what they are (`modality`, 
 does the rest the same way for images, tables and sequences:
 
 - seeded, stratified train/val/test splits and k-fold selection (`dlkit.data.splits`);
-- per-channel / per-feature standardization whose statistics come from the training part only
-  (`dlkit.data.scaling`), applied to every split after the batch reaches the device;
+- per-channel / per-feature standardization with statistics of the training part only
+  (`dlkit.data.scaling`; a pretrained net's own: `standardization`), applied on the device;
 - augmentation of training batches only, on the device, drawn per sample (`dlkit.data.augmentation`);
-- in-memory tensors served a whole batch per index lookup, sharded across distributed ranks
-  (`dlkit.data.sampling`);
+- in-memory tensors served a batch per index lookup, sharded over ranks (`dlkit.data.sampling`);
 - what the model needs to size itself: `input_shape`, `num_outputs`, `class_names`, `task`;
 - for predictions on new data: `load_inputs(path)` with the preprocessing fitted in training,
   whose state (`state_dict`) Lightning stores in every checkpoint (`dlkit.data.new_inputs`).
@@ -122,6 +121,9 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
     def task(self) -> str:
         return "classification"
 
+    def standardization(self, x_train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return fit_standardization(x_train, self.feature_axis)  # images.py: a pretrained net's
+
     # ----------------------------------------------------------------- what the model needs
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -193,7 +195,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         if self.task == "classification":
             self.class_names = checked_class_names(y, data.class_names)
         if self.normalize:
-            self.mean, self.std = fit_standardization(x[train], self.feature_axis)
+            self.mean, self.std = self.standardization(x[train])
 
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", shuffle=True)

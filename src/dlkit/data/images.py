@@ -10,28 +10,66 @@ from typing import Any
 
 import numpy as np
 import torch
+from omegaconf import DictConfig, OmegaConf
 
 from dlkit.data.base import BaseDataModule
 from dlkit.data.image_files import list_images, read_images
-from dlkit.data.samples import LoadedData
+from dlkit.data.net_inputs import resize_batch, stats_for_channels
+from dlkit.data.samples import LoadedData, to_float
 from dlkit.errors import DataError
 
 
 class ImageDataModule(BaseDataModule):
     """Images [C, H, W], uint8 or floats in [0, 1], standardized per channel; any `BaseDataModule`
     argument. Subclass it with a `load` that returns LoadedData(x=[N, C, H, W], y=[N]); new
-    inputs for `make predict` may be image files or folders, resized to the training size."""
+    inputs for `make predict` may be image files or folders, resized to the training size.
+
+    `net_inputs` is what a pretrained net expects (`dlkit.data.net_inputs`), set by the builder
+    from the model's config: batches are resized to its `size` and standardized with its
+    `mean` and `std` instead of statistics fitted on the training split.
+    """
 
     modality = "image"
     feature_axis = 0  # channels
 
+    def __init__(self, *args, net_inputs: dict | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # plain types: the checkpoint keeps it (`state_dict`) and must load with weights_only
+        plain = (
+            OmegaConf.to_container(net_inputs) if isinstance(net_inputs, DictConfig) else net_inputs
+        )
+        self.net_inputs = dict(plain or {})
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape the net takes: the stored samples', resized to `net_inputs` size if set."""
+        channels, *size = super().input_shape
+        return (channels, *(self.net_inputs.get("size") or size))
+
+    def standardization(self, x_train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.net_inputs.get("mean") is None:
+            return super().standardization(x_train)
+        return stats_for_channels(self.net_inputs["mean"], self.net_inputs["std"], x_train.shape[1])
+
+    def transform_batch(self, x: torch.Tensor, augment: bool = False) -> torch.Tensor:
+        """Resized to the net's input size first, so augmentation works at the size it sees."""
+        return super().transform_batch(
+            resize_batch(to_float(x), self.net_inputs.get("size")), augment
+        )
+
     def read_inputs(self, path: Path) -> Any:
-        """New images: one image file or a folder of them (any size; resized to the training
-        size, converted to its channels), or arrays in .npz/.npy/.pt."""
+        """New images: one image file or a folder of them (any size; resized to the size the
+        training images were kept at, converted to their channels), or arrays in .npz/.npy/.pt."""
         if path.is_dir() or path.suffix.lower() not in (".npz", ".npy", ".pt"):
-            channels, height, width = self.input_shape
+            channels, height, width = self._input_shape
             return read_images(list_images(path), channels, (height, width))
         return super().read_inputs(path)
+
+    def extra_state(self) -> dict:
+        return {"net_inputs": self.net_inputs or None}
+
+    def load_extra_state(self, state: dict) -> None:
+        self.net_inputs = dict(state.get("net_inputs") or self.net_inputs)
 
 
 class DigitsDataModule(ImageDataModule):
@@ -76,6 +114,8 @@ class ImageFolderDataModule(ImageDataModule):
         self.test_path = test_path
 
     def load(self) -> LoadedData:
+        if self.net_inputs.get("size"):  # read once at the net's size, not resized twice
+            self.image_size = tuple(self.net_inputs["size"])
         x, y, class_names = self._read_folder(Path(self.path).expanduser())
         x_test = y_test = None
         if self.test_path:

@@ -27,6 +27,7 @@ def build_module(
     regression_loss: str = "mse",
     target_mean: float = 0.0,
     target_std: float = 1.0,
+    backbone_lr_factor: float = 1.0,
 ) -> TaskModule:
     """The task module for `task`; `net` is the net's partial config, given its sizes here."""
     common = {
@@ -34,6 +35,7 @@ def build_module(
         "optimizer": optimizer,
         "scheduler": scheduler,
         "compile": compile,
+        "backbone_lr_factor": backbone_lr_factor,
     }
     if task == "classification":
         return ClassificationModule(

@@ -129,3 +129,43 @@ def replanned(restored: dict, planned: dict) -> dict:
             for r, p in zip(restored["_schedulers"], planned["_schedulers"], strict=True)
         ]
     return state
+
+
+def add_group_to_schedules(schedulers: list, factor: float) -> None:
+    """Enter the optimizer's newest param group into schedules built before it, at `factor` x
+    the first group's rates: the backbone's group that `callbacks=finetune` adds mid-run.
+
+    torch's schedules fix their groups when they are built: per-group lists (`base_lrs`,
+    CyclicLR's `max_lrs`, …) are zipped strictly with the groups, and OneCycleLR keeps each
+    group's phase rates in the group itself, so a group added later crashes the next step
+    (Lightning's BackboneFinetuning with OneCycleLR fails the same way). Each list gets one more
+    entry and the group the keys the first one has; rates (names ending in `lr`) are scaled.
+    """
+
+    def scaled(name: str, value):
+        rate = name.endswith(("lr", "lrs")) and isinstance(value, float)
+        return value * factor if rate else value
+
+    for scheduler in schedulers:
+        for schedule in [scheduler, *getattr(scheduler, "_schedulers", [])]:
+            groups = schedule.optimizer.param_groups
+            first, new = groups[0], groups[-1]
+            for key, value in first.items():
+                if key not in new:
+                    new[key] = scaled(key, value)
+            for name in PER_GROUP:
+                values = getattr(schedule, name, None)
+                if isinstance(values, list) and len(values) == len(groups) - 1:
+                    values.append(scaled(name, values[0]))
+
+
+# torch's per-group lists in its schedules (LRScheduler, CyclicLR, ReduceLROnPlateau, LambdaLR)
+PER_GROUP = (
+    "base_lrs",
+    "_last_lr",
+    "max_lrs",
+    "min_lrs",
+    "base_momentums",
+    "max_momentums",
+    "lr_lambdas",
+)

@@ -11,7 +11,10 @@ import torch
 from torch import nn
 from torchmetrics import CatMetric, MeanMetric, MetricCollection
 
+from dlkit.config.checks import BACKBONE_LR_FACTOR, require
+from dlkit.errors import ConfigError
 from dlkit.models.checkpoint_mismatch import check_fits
+from dlkit.models.nets.backbone import FineTunable
 from dlkit.models.schedulers import replanned
 
 SPLITS = ("train", "val", "test")
@@ -26,6 +29,8 @@ class TaskModule(L.LightningModule):
         scheduler: a partial schedule (`dlkit.models.schedulers`), called with the optimizer and
             the run's total steps; None keeps the learning rate constant.
         compile: `torch.compile` the net in place (parameter names, and checkpoints, unchanged).
+        backbone_lr_factor: for a net with a pretrained backbone (`FineTunable`), the backbone's
+            learning rate as a fraction of the head's (`optimizer.backbone_lr_factor`).
 
     A subclass gives `make_metrics` (torchmetrics, computed per epoch and split), `compute_loss`
     (on the net's raw outputs) and `predict_from_outputs` (what metrics and users see):
@@ -42,9 +47,18 @@ class TaskModule(L.LightningModule):
         optimizer: Callable[..., torch.optim.Optimizer],
         scheduler: Callable[..., dict] | None = None,
         compile: bool = False,
+        backbone_lr_factor: float = 1.0,
     ) -> None:
         super().__init__()
+        require("optimizer.backbone_lr_factor", backbone_lr_factor, BACKBONE_LR_FACTOR)
+        if backbone_lr_factor != 1.0 and not isinstance(net, FineTunable):
+            raise ConfigError(
+                f"optimizer.backbone_lr_factor={backbone_lr_factor} sets a pretrained backbone's "
+                f"learning rate, but {type(net).__name__} has no backbone: use model=resnet or "
+                "model=timm, or leave the factor at 1"
+            )
         self.net = net
+        self.backbone_lr_factor = backbone_lr_factor
         self.optimizer_factory = optimizer
         self.scheduler_factory = scheduler
         self._planned_schedule: dict | None = None  # the schedule's state as planned for this run
@@ -128,8 +142,26 @@ class TaskModule(L.LightningModule):
             self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=split == "val")
         return loss
 
+    def parameter_groups(self) -> list:
+        """What the optimizer trains: the trainable parameters, in one group; for a pretrained
+        backbone that is frozen or has its own rate, a group "head" and a group "backbone" at
+        backbone_lr_factor x the head's rate (logged as lr-<Optimizer>/head, …/backbone)."""
+        net = self.net
+        if not (
+            isinstance(net, FineTunable) and (net.backbone_frozen or self.backbone_lr_factor != 1)
+        ):
+            return [p for p in self.parameters() if p.requires_grad]
+        groups = [{"params": [p for p in net.head_parameters() if p.requires_grad], "name": "head"}]
+        backbone = [p for p in net.backbone_parameters() if p.requires_grad]
+        if backbone:
+            groups.append({"params": backbone, "name": "backbone"})
+        return groups
+
     def configure_optimizers(self):
-        optimizer = self.optimizer_factory(params=self.parameters())
+        optimizer = self.optimizer_factory(params=self.parameter_groups())
+        for group in optimizer.param_groups:  # the schedules scale from these rates
+            if group.get("name") == "backbone":
+                group["lr"] *= self.backbone_lr_factor
         if self.scheduler_factory is None:
             return optimizer
         total_steps = self.trainer.estimated_stepping_batches

@@ -150,19 +150,20 @@ def write_json_atomic(path: str | Path, data: dict) -> None:
         json.dump(_jsonable(data), file, indent=2)
         file.write("\n")
 
-    _write_atomic(Path(path), dump)
+    write_atomic(Path(path), dump)
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
-    _write_atomic(Path(path), lambda file: file.write(text))
+    write_atomic(Path(path), lambda file: file.write(text))
 
 
-def _write_atomic(path: Path, write: Callable[[IO[str]], Any]) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path`."""
+def write_atomic(path: Path, write: Callable[[IO], Any], binary: bool = False) -> None:
+    """Write to a temporary file beside `path`, then rename it over `path`: a reader (or a run
+    resumed after a crash, a full disk) finds the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as file:
+        with os.fdopen(fd, "wb" if binary else "w") as file:
             write(file)
         os.replace(tmp, path)
     except BaseException:

@@ -19,7 +19,9 @@ from dlkit.runs.folder import RunFolder
 
 
 def hold(folder: Path) -> None:
-    """Hold `folder` for this process until it exits."""
+    """Hold `folder` for this process until it exits; a folder it created and nothing wrote
+    into (a sweep with no trial left to run) is removed again."""
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     lock = RunFolder(folder).lock
     mine = f"{socket.gethostname()} {os.getpid()}"
@@ -30,7 +32,7 @@ def hold(folder: Path) -> None:
         descriptor = os.open(lock, os.O_CREAT | os.O_TRUNC | os.O_WRONLY)
     with os.fdopen(descriptor, "w") as file:
         file.write(mine + "\n")
-    atexit.register(_release, lock, mine)
+    atexit.register(_release, lock, mine, folder if created else None)
 
 
 def _take_over(lock: Path, folder: Path) -> None:
@@ -60,9 +62,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _release(lock: Path, mine: str) -> None:
+def _release(lock: Path, mine: str, created: Path | None) -> None:
     try:
         if lock.read_text().strip() == mine:
             lock.unlink()
+        if created is not None and not any(created.iterdir()):
+            created.rmdir()
     except OSError:
         pass

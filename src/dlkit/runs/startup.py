@@ -83,9 +83,10 @@ def check_before_work(cfg: DictConfig) -> None:
             check_same_config(cfg, _resume_overrides())
     except ConfigError as error:
         log.error("%s", error)
-        folder = RunFolder(cfg.paths.output_dir)
-        summary = RunSummary(folder, task_name=cfg.task_name, seed=cfg.get("seed"))
-        summary.finish("failed", error=f"ConfigError: {error}")
+        if not cfg.get("resume"):  # a refused resume leaves the stopped run resumable
+            folder = RunFolder(cfg.paths.output_dir)
+            summary = RunSummary(folder, task_name=cfg.task_name, seed=cfg.get("seed"))
+            summary.finish("failed", error=f"ConfigError: {error}")
         end_on_bad_input(error)
 
 

@@ -49,7 +49,11 @@ class RunSummary:
 def log_failure(log: logging.Logger, summary: RunSummary, error: BaseException, what: str) -> str:
     """Mark the run as ended by `error` and say why: bad input by its message alone (it names
     the cause and the fix), a bug with its traceback. Returns the status."""
-    status = summary.fail(error)
+    try:
+        status = summary.fail(error)
+    except OSError as unwritable:  # a full disk, say: the error itself matters more
+        status = "failed"
+        log.warning("could not record the ending in %s: %s", summary.folder.summary, unwritable)
     if status == "pruned":
         log.info("%s pruned: %s", what, error)
     elif isinstance(error, BadInput):

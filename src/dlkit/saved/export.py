@@ -61,7 +61,7 @@ def export(cfg: DictConfig) -> dict:
             model_file=str(path),
             run_dir=str(run.folder.root),
             task=run.datamodule.task,
-            input_shape=["batch", *run.datamodule.input_shape],
+            input_shape=["batch", *batch.shape[1:]],  # as the data module keeps samples
             outputs="class probabilities"
             if run.datamodule.task == "classification"
             else "values in target units",

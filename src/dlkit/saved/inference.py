@@ -2,14 +2,16 @@
 
 Training standardizes batches in the data module and the task module turns the net's outputs into
 predictions; a deployed model must do both itself, so they are folded into one `nn.Module`:
-raw inputs (as the data module loads them) -> standardization fitted on the training split
--> net -> class probabilities, or values in target units.
+raw inputs (as the data module loads them) -> resized to a pretrained net's input size, if it
+has one -> standardization (fitted on the training split, or the weights' own) -> net -> class
+probabilities, or values in target units.
 """
 
 import torch
 from torch import nn
 
 from dlkit.data.base import BaseDataModule
+from dlkit.data.net_inputs import resize_batch
 from dlkit.models.task import TaskModule
 
 
@@ -25,6 +27,9 @@ class InferenceModel(nn.Module):
         std = datamodule.std if datamodule.std is not None else ones
         self.register_buffer("mean", mean.detach().float().cpu().clone())
         self.register_buffer("std", std.detach().float().cpu().clone())
+        # the size the net was trained at (`dlkit.data.net_inputs`); None: the inputs' own
+        self.size = (getattr(datamodule, "net_inputs", None) or {}).get("size")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = resize_batch(x, self.size)
         return self.task_module.predict_from_outputs(self.net((x - self.mean) / self.std))

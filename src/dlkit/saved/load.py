@@ -48,7 +48,7 @@ def load_run(ckpt_path: str | None, command: str, load_weights: bool = True) -> 
     checkpoint = read_checkpoint(path)
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     datamodule = build_datamodule(cfg)
-    model = build_model(cfg, datamodule)
+    model = build_model(cfg, datamodule, from_checkpoint=True)
     if load_weights:
         model.load_state_dict(checkpoint["state_dict"])
         state = checkpoint.get(type(datamodule).__qualname__)

@@ -8,18 +8,22 @@ and early stopping watch.
 """
 
 import logging
+from collections.abc import Callable
 
 import hydra
 import lightning.pytorch as L
 from hydra.errors import InstantiationException
+from hydra.utils import get_class
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import LearningRateMonitor
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from dlkit.config.arguments import SWITCH
+from dlkit.config.arguments import BUILDER_KEYS, SWITCH
 from dlkit.data.base import BaseDataModule
-from dlkit.errors import ConfigError
+from dlkit.errors import BadInput, ConfigError
+from dlkit.models.nets.backbone import FineTunable
 from dlkit.models.task import TaskModule
+from dlkit.runs.checkpoint_io import AtomicCheckpointIO
 
 log = logging.getLogger(__name__)
 
@@ -29,20 +33,55 @@ DEFAULT_METRIC = {"classification": "val/acc", "regression": "val/r2"}
 
 def build_datamodule(cfg: DictConfig) -> BaseDataModule:
     """The data module, its splits made and its preprocessing fitted (`setup("fit")`)."""
-    datamodule: BaseDataModule = hydra.utils.instantiate(cfg.data)
+    describe_net_inputs(cfg)
+    datamodule: BaseDataModule = _instantiate(cfg.data)
     datamodule.prepare_data()
     datamodule.setup("fit")
     return datamodule
 
 
-def build_model(cfg: DictConfig, datamodule: BaseDataModule) -> TaskModule:
-    """The task module around the net, sized by the data module."""
-    return hydra.utils.instantiate(
+def describe_net_inputs(cfg: DictConfig) -> None:
+    """Tell the data module the images a pretrained net expects (`data.net_inputs`: size, mean,
+    std), so the user sets the weights in one place; config.yaml then records what was used.
+
+    The net's class says it (`expected_inputs`, from the weights' metadata, no download),
+    before either is built: the data module comes first, since it sizes the net.
+    """
+    net = OmegaConf.select(cfg, "model.net")
+    describe = getattr(get_class(net._target_), "expected_inputs", None) if net else None
+    if describe is None:
+        return
+    settings = OmegaConf.to_container(net, resolve=True)
+    inputs = describe(**{k: v for k, v in settings.items() if not k.startswith("_")})
+    if inputs:
+        log.info("images for the net: %s", inputs)
+        with open_dict(cfg):
+            cfg.data.net_inputs = inputs
+
+
+def build_model(
+    cfg: DictConfig, datamodule: BaseDataModule, from_checkpoint: bool = False
+) -> TaskModule:
+    """The task module around the net, sized by the data module. `from_checkpoint`: a
+    checkpoint's weights come next, so a pretrained net skips loading its own."""
+    optimizer, taken = build_optimizer(cfg)
+    if from_checkpoint and issubclass(get_class(cfg.model.net._target_), FineTunable):
+        taken["net"] = {"from_checkpoint": True}
+    return _instantiate(
         cfg.model,
-        optimizer=hydra.utils.instantiate(cfg.optimizer),
+        optimizer=optimizer,
         scheduler=hydra.utils.instantiate(cfg.scheduler) if cfg.get("scheduler") else None,
+        **taken,
         **datamodule.model_kwargs(),
     )
+
+
+def build_optimizer(cfg: DictConfig) -> tuple[Callable, dict]:
+    """The optimizer's partial (called with the parameters by the task module), and the keys
+    taken out of its config for the task module (`backbone_lr_factor`)."""
+    optimizer = OmegaConf.to_container(cfg.optimizer, resolve=True)
+    taken = {key: optimizer.pop(key) for key in BUILDER_KEYS["optimizer"] if key in optimizer}
+    return hydra.utils.instantiate(optimizer), taken
 
 
 def choose_optimized_metric(cfg: DictConfig, task: str) -> str:
@@ -71,6 +110,9 @@ def build_callbacks(cfg: DictConfig, loggers: list) -> list:
 def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **settings) -> L.Trainer:
     """The Trainer (`settings` on top of `cfg.trainer`); settings it refuses (a GPU that is not
     there) are bad input, one message."""
+    # checkpoints written whole or not at all (unless the config brings its own plugins)
+    if not (cfg.trainer.get("plugins") or "plugins" in settings):
+        settings["plugins"] = [AtomicCheckpointIO()]
     try:
         return hydra.utils.instantiate(
             cfg.trainer, callbacks=callbacks, logger=loggers or False, **settings
@@ -84,6 +126,18 @@ def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **settings) -
             "trainer=ddp need CUDA GPUs, trainer=mps an Apple GPU; without one, use trainer=cpu "
             "(or trainer=ddp_cpu for several processes)"
         ) from error
+
+
+def _instantiate(config: DictConfig, **kwargs):
+    """Hydra's instantiate, letting bad input through as itself: Hydra wraps what a constructor
+    raises (a net's offline weights, a data module's missing folder) in an
+    InstantiationException, which the entry points would print as a traceback."""
+    try:
+        return hydra.utils.instantiate(config, **kwargs)
+    except InstantiationException as error:
+        if isinstance(error.__cause__, BadInput):
+            raise error.__cause__ from None
+        raise
 
 
 def _instantiate_named(group: DictConfig | None) -> list:

@@ -14,6 +14,7 @@ from omegaconf import DictConfig
 
 from dlkit.reports.console_tables import print_result
 from dlkit.runs.console import print_config_tree, quiet_libraries
+from dlkit.runs.disk_space import out_of_space
 from dlkit.runs.distributed import is_global_zero_process, keep_ranks_in_run_folder
 from dlkit.runs.folder import RunFolder
 from dlkit.runs.summary import RunSummary, log_failure
@@ -38,6 +39,9 @@ def train(cfg: DictConfig) -> float | None:
         folder.save_config(cfg)
         summary.finish("completed", **result)
     except BaseException as error:
+        if full := out_of_space(error, folder):
+            log_failure(log, summary, full, "run")
+            raise full from error
         log_failure(log, summary, error, "run")
         if isinstance(error, SystemExit) and not error.code:  # Lightning's SIGTERM stop
             raise SystemExit(143) from error
