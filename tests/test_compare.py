@@ -21,6 +21,7 @@ def two_runs(tmp_path, data_dir):
     return folders
 
 
+@pytest.mark.slow
 def test_compare_writes_curves_and_table_into_the_first_folder(two_runs, capsys):
     compare_command.main([f"{two_runs[0]},{two_runs[1]}"])
     first = two_runs[0]
@@ -36,12 +37,14 @@ def test_compare_writes_curves_and_table_into_the_first_folder(two_runs, capsys)
     assert "comparison.md" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_compare_out_names_another_folder(two_runs, tmp_path):
     compare_command.main([str(two_runs[0]), str(two_runs[1]), "--out", str(tmp_path / "side")])
     assert (tmp_path / "side" / "comparison.png").is_file()
     assert not (two_runs[0] / "comparison.png").exists()
 
 
+@pytest.mark.slow
 def test_make_compare_of_a_folder_without_runs_says_so(tmp_path):
     result = run_make("compare", f"runs={tmp_path}")
     assert result.returncode == 2

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pandas as pd
+import pytest
 
 from dlkit.reports.gradient_flow import read_records
 from dlkit.training.build import build_callbacks
@@ -50,6 +51,7 @@ def test_off_by_default_and_switched_on_by_key(compose_train):
     assert {"GradientFlow", "TrainingClock"} <= names(switched)
 
 
+@pytest.mark.slow
 def test_vanishing_gradients_are_drawn_logged_and_named(compose_train, caplog):
     cfg = compose_train(
         *DEEP_SIGMOID, "trainer.max_epochs=2", *FEW_BATCHES,
@@ -79,6 +81,7 @@ def test_vanishing_gradients_are_drawn_logged_and_named(compose_train, caplog):
     assert clock["time/train_s"].is_monotonic_increasing
 
 
+@pytest.mark.slow
 def test_exploding_gradients_are_named(compose_train, caplog):
     cfg = compose_train(
         "model=mlp", "trainer.max_epochs=1", *FEW_BATCHES,
@@ -90,6 +93,7 @@ def test_exploding_gradients_are_named(compose_train, caplog):
     assert len(exploding) == 1 and "exploding_norm=1e-06" in exploding[0]
 
 
+@pytest.mark.slow
 def test_the_device_is_read_on_measured_steps_only(compose_train):
     test_sync_free.found.clear()
     ReadsPerStep.per_step = {}

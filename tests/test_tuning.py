@@ -30,6 +30,7 @@ def test_steepest_descent_is_taken_against_the_log_of_the_rate():
     assert steepest_descent(rates[:12], losses[:12]) is None  # too few points after the warm-up
 
 
+@pytest.mark.slow
 def test_make_lr_find_writes_the_plot_and_the_suggestion(tmp_path):
     run_dir = tmp_path / "lr_find"
     result = run_make(
@@ -49,6 +50,7 @@ def test_lr_auto_passes_the_config_checks(compose_train):
     check_config(compose_train("optimizer.lr=auto"))
 
 
+@pytest.mark.slow
 def test_lr_auto_trains_with_the_suggestion(compose_train):
     cfg = compose_train(
         *TINY_MLP, "trainer.max_epochs=1", *FEW_BATCHES, FINDER_STEPS, "optimizer.lr=auto"
@@ -71,6 +73,7 @@ def test_lr_auto_with_too_few_steps_says_what_to_change(compose_train):
     assert read_summary(cfg)["status"] == "failed"
 
 
+@pytest.mark.slow
 def test_batch_size_find_suggests_what_fits(tmp_path, data_dir):
     cfg = compose_config(
         "batch_size_find",

@@ -10,7 +10,7 @@ This callback shows both, and warns naming the layer:
   optimizer step (and before clipping), and the standard deviation of each activation layer's
   output in that step's forward pass (forward hooks, set for that step only);
 - the norms go to the loggers (`grad_2.0_norm/<parameter>`), and `gradient_flow.csv` and
-  `gradient_flow.png` to the run folder when fitting ends;
+  (unless `plot` is false) `gradient_flow.png` to the run folder when fitting ends;
 - a warning, once per run, when the first layer's weight gradient falls below
   `vanishing_ratio` times the last layer's, or a weight gradient grows past `exploding_norm`.
 
@@ -41,12 +41,14 @@ class GradientFlow(L.Callback):
         vanishing_ratio: float | None = 1e-3,
         exploding_norm: float | None = 1e3,
         norm_type: float = 2.0,
+        plot: bool = True,
     ) -> None:
         self.folder = RunFolder(output_dir)
         self.every_n_steps = every_n_steps
         self.vanishing_ratio = vanishing_ratio
         self.exploding_norm = exploding_norm
         self.norm_type = norm_type
+        self.plot = plot  # False: gradient_flow.csv only (a lesson draws its own figure from it)
         #: one row per measurement: step, kind ("grad_norm" or "activation_std"), layer, value
         self.records: list[dict] = []
         self._hooks: list = []
@@ -105,7 +107,8 @@ class GradientFlow(L.Callback):
             from dlkit.reports.gradient_flow import plot_gradient_flow, write_records  # matplotlib
 
             write_records(self.records, self.folder.picture(RunFolder.gradient_flow_csv))
-            plot_gradient_flow(self.records, self.folder.picture(RunFolder.gradient_flow_png))
+            if self.plot:
+                plot_gradient_flow(self.records, self.folder.picture(RunFolder.gradient_flow_png))
 
     def _warn(self, step: int, layers: list[tuple[str, float]]) -> None:
         (first, first_norm), (last, last_norm) = layers[0], layers[-1]
