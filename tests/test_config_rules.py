@@ -154,7 +154,7 @@ def test_a_config_that_meets_every_rule_passes():
 def test_one_problem_is_one_line_with_its_hint():
     assert _problems({"optimizer": {"lr": 0}}) == (
         "invalid configuration: optimizer.lr must be greater than 0, got 0 "
-        "(a typical learning rate is 1e-3 (Adam) or 0.05 (SGD))"
+        "(a typical learning rate is 1e-3 (Adam) or 0.05 (SGD); auto finds one)"
     )
     assert _problems({"data": {"batch_size": 0}}) == (
         "invalid configuration: data.batch_size must be at least 1, got 0"

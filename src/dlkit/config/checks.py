@@ -1,11 +1,10 @@
 """Stop a bad configuration before any work, with one message that names every problem.
 
 Hydra already stops misspelled keys (`trainer.max_epoch=3`: not in struct) and unknown options
-(`model=cnnn`: the list of options). What it cannot know is types and ranges, since the YAML
-files carry no schema: `trainer.max_epochs=abc` would reach the Trainer as a string and
-`optimizer.lr=-1` would train garbage. A typed schema (structured configs) would need a dataclass
-for every option file of every group and still would not check ranges, so the values that decide
-a run are checked here, by one table, before torch is imported.
+(`model=cnnn`: the list of options), not types and ranges: the YAML files carry no schema, so
+`trainer.max_epochs=abc` would reach the Trainer as a string and `optimizer.lr=-1` would train
+garbage. Structured configs would need a dataclass per option file and still not check ranges,
+so the values that decide a run are checked here, by one table, before torch is imported.
 
 This module is the one source of those rules: the constructors that must check their arguments
 when used as a library (nets, task modules, data modules) call `require` with the same rule.
@@ -24,6 +23,7 @@ from omegaconf.errors import MissingMandatoryValue
 from dlkit.errors import ConfigError
 
 Check = Callable[[Any], str | None]  # the problem with a value, or None when it is fine
+_ABSENT = object()  # a key the config does not have
 
 
 def is_int(value: Any) -> bool:
@@ -69,12 +69,8 @@ def boolean(value: Any) -> str | None:
     return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
 
 
-AUTO = "auto"  # a value the run finds itself: optimizer.lr=auto (the learning-rate finder)
-
-
 def or_auto(check: Check) -> Check:
-    """`auto` or a value `check` passes."""
-    return lambda value: None if value == AUTO else check(value)
+    return lambda value: None if value == AUTO else check(value)  # `auto`, or what check passes
 
 
 def optional(check: Check) -> Check:
@@ -101,6 +97,7 @@ SHARE = number(0, 1, low_open=True)  # a share of the data set: (0, 1)
 PART = number(0, 1, low_open=True, high_open=False)  # a share that may be all of it: (0, 1]
 BATCH_SIZE = integer(1)
 BACKBONE_LR_FACTOR = number(0, low_open=True)  # the backbone's rate over the head's
+AUTO = "auto"  # a value the run finds itself: optimizer.lr=auto (the learning-rate finder)
 
 
 def require(name: str, value: Any, check: Check) -> Any:
@@ -218,10 +215,9 @@ def check_config(cfg: DictConfig, command: str = "train") -> None:
             problems.append(f"{key} {problem}{hint}")
     problems += cv_problems(cfg.get("cv"))
     net = OmegaConf.select(cfg, "model.net", default=None)
-    if isinstance(net, DictConfig) and (
-        problem := weights_problem(net.get("pretrained"), net.get("weights"))
-    ):
-        problems.append(problem)
+    if isinstance(net, DictConfig):
+        problem = weights_problem(net.get("pretrained"), net.get("weights"))
+        problems += [problem] if problem else []
     data = cfg.get("data")
     if isinstance(data, DictConfig) and {"num_folds", "fold"} <= set(data):
         problem = fold_problem(data.num_folds, data.fold, "data.num_folds", "data.fold")
@@ -252,6 +248,3 @@ def message(problems: list[str]) -> str:
     if len(problems) == 1:
         return f"invalid configuration: {problems[0]}"
     return "invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems)
-
-
-_ABSENT = object()

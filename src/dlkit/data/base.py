@@ -44,9 +44,8 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
     Args:
         data_dir: where data sets keep their files (`paths.data_dir`).
         batch_size: samples per batch and device (4 devices: 4 x batch_size per optimizer step).
-        val_fraction, test_fraction: shares of the whole data set (with a shipped test split,
-            `val_fraction` is of its training part); `train_fraction`: the share of the training
-            part kept (seeded, stratified), validation and test unchanged.
+        val_fraction, test_fraction: shares of the whole data set (of its training part with a
+            shipped test split); train_fraction: the training part's share kept (stratified).
         seed: the split's and the shuffle's seed.
         num_folds, fold: cross-validation; `num_folds` > 1 re-divides train+val, `fold` is the
             validation fold (set by `cv.folds` / `cv.fold`).
@@ -54,8 +53,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         augmentation: an `nn.Module` applied to training batches only (`configs/augmentation/`).
         num_workers, pin_memory, persistent_workers: passed to the DataLoaders.
 
-    Subclass one of the modality bases (`ImageDataModule`, `SequenceDataModule`,
-    `TableDataModule`) and return the samples from `load`:
+    Subclass a modality base (`ImageDataModule`, `SequenceDataModule`, `TableDataModule`):
 
         class MyImages(ImageDataModule):
             def load(self) -> LoadedData:
