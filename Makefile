@@ -19,10 +19,11 @@ $(BIN)/python -m $(1) "$${overrides[@]}" $(ARGS)
 endef
 
 .DEFAULT_GOAL := help
-.PHONY: help train sweep sweep-workers sweep-summary eval predict explain export test test-full mutation bench lint format clean lock hooks rename
+.PHONY: help train sweep sweep-workers sweep-summary eval predict explain export lesson compare \
+	lr-find batch-size-find test test-full mutation bench lint format clean lock hooks rename
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +56,18 @@ explain: $(STAMP) ## what drives the predictions (Captum): make explain ckpt_pat
 
 export: $(STAMP) ## a deployable model file: make export ckpt_path=… format=onnx|torchscript
 	@$(call hydra,dlkit.cli.export)
+
+lesson: $(STAMP) ## the course's lessons: make lesson (the list); make lesson name=vanishing_gradients
+	@$(call hydra,dlkit.cli.lesson)
+
+compare: $(STAMP) ## overlaid learning curves + final metrics: make compare runs=<run or sweep folders> [out=…]
+	@$(BIN)/python -m dlkit.cli.compare $(runs) $(if $(out),--out $(out))
+
+lr-find: $(STAMP) ## Lightning's learning-rate finder: lr_find.png and the suggested rate (overrides as for train)
+	@$(call hydra,dlkit.cli.lr_find)
+
+batch-size-find: $(STAMP) ## Lightning's batch-size finder: the largest batch size that fits
+	@$(call hydra,dlkit.cli.batch_size_find)
 
 test: $(STAMP) ## fast test suite, two processes (pytest-xdist; ARGS="-n 0" runs it in one)
 	$(BIN)/python -m pytest -m "not slow" -n 2 $(ARGS)

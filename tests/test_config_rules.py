@@ -8,16 +8,15 @@ from functools import partial
 import pytest
 from omegaconf import OmegaConf
 
-from dlkit.config.checks import (
+from dlkit.config.checks import check_config, message
+from dlkit.config.values import (
     BATCH_SIZE,
     PROBABILITY,
     SHARE,
     check_choice,
-    check_config,
     fraction_of_batches,
     integer,
     is_int,
-    message,
     number,
     optional,
     require,
@@ -154,7 +153,7 @@ def test_a_config_that_meets_every_rule_passes():
 def test_one_problem_is_one_line_with_its_hint():
     assert _problems({"optimizer": {"lr": 0}}) == (
         "invalid configuration: optimizer.lr must be greater than 0, got 0 "
-        "(a typical learning rate is 1e-3 (Adam) or 0.05 (SGD))"
+        "(a typical learning rate is 1e-3 (Adam) or 0.05 (SGD); auto finds one)"
     )
     assert _problems({"data": {"batch_size": 0}}) == (
         "invalid configuration: data.batch_size must be at least 1, got 0"

@@ -35,6 +35,9 @@ SMOOTH = {"num_classes": 3, "label_smoothing": 1.0}
         (["trainer.gradient_clip_val=-1"], "trainer.gradient_clip_val must be at least 0"),
         (["seed=x"], "seed must be a whole number"),
         (["data=csv", "model=mlp"], "data.path has no value: give it one (make train data.path="),
+        (["data.train_fraction=0"], "data.train_fraction must lie in (0, 1], got 0"),
+        (["optimizer.lr=fast"], "optimizer.lr must be a number, got 'fast'"),
+        (["callbacks.gradient_flow.enabled=on"], "gradient_flow.enabled must be true or false"),
         (["seed=${nowhere}"], "invalid configuration: seed: Interpolation key 'nowhere' not found"),
     ],
 )

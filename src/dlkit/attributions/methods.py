@@ -20,7 +20,7 @@ import torch
 from captum.attr import IntegratedGradients, LayerAttribution, LayerGradCam, Occlusion, Saliency
 from torch import nn
 
-from dlkit.config.checks import check_choice
+from dlkit.config.values import check_choice
 from dlkit.errors import ConfigError
 
 METHODS = ("integrated_gradients", "saliency", "occlusion", "gradcam")

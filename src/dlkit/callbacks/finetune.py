@@ -18,7 +18,7 @@ import lightning.pytorch as L
 from lightning.pytorch.callbacks import BaseFinetuning
 from torch.optim import Optimizer
 
-from dlkit.config.checks import BACKBONE_LR_FACTOR, integer, require
+from dlkit.config.values import BACKBONE_LR_FACTOR, integer, require
 from dlkit.errors import ConfigError
 from dlkit.models.nets.backbone import FineTunable
 from dlkit.models.schedulers import add_group_to_schedules

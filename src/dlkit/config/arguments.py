@@ -15,6 +15,8 @@ from omegaconf import DictConfig
 from dlkit.config.checks import message
 from dlkit.errors import ConfigError
 
+#: a named entry (a callback, a logger) with `enabled: false` is not built (`dlkit.training.build`)
+SWITCH = "enabled"
 # keys that `dlkit.training.build` takes out of a group before it instantiates the group's
 # target: the optimizer's own classes know nothing of the backbone's learning-rate factor
 BUILDER_KEYS = {"optimizer": ("backbone_lr_factor",)}
@@ -30,7 +32,8 @@ def check_arguments(cfg: DictConfig) -> None:
         if parameters is None:  # takes any keyword, or has no signature to read
             continue
         for key in node:
-            if str(key).startswith("_") or key in parameters or key in BUILDER_KEYS.get(path, ()):
+            taken_out = key == SWITCH or key in BUILDER_KEYS.get(path, ())  # never passed on
+            if str(key).startswith("_") or taken_out or key in parameters:
                 continue
             close = difflib.get_close_matches(str(key), sorted(parameters), n=1)
             suggestion = f" (did you mean {path}.{close[0]}?)" if close else ""

@@ -1,112 +1,44 @@
 """Stop a bad configuration before any work, with one message that names every problem.
 
 Hydra already stops misspelled keys (`trainer.max_epoch=3`: not in struct) and unknown options
-(`model=cnnn`: the list of options). What it cannot know is types and ranges, since the YAML
-files carry no schema: `trainer.max_epochs=abc` would reach the Trainer as a string and
-`optimizer.lr=-1` would train garbage. A typed schema (structured configs) would need a dataclass
-for every option file of every group and still would not check ranges, so the values that decide
-a run are checked here, by one table, before torch is imported.
+(`model=cnnn`: the list of options), not types and ranges: the YAML files carry no schema, so
+`trainer.max_epochs=abc` would reach the Trainer as a string and `optimizer.lr=-1` would train
+garbage. Structured configs would need a dataclass per option file and still not check ranges,
+so the values that decide a run are checked here, by one table, before torch is imported.
 
-This module is the one source of those rules: the constructors that must check their arguments
-when used as a library (nets, task modules, data modules) call `require` with the same rule.
+The kinds of check and the named ranges (`PROBABILITY`, `BATCH_SIZE`, …) are in
+`dlkit.config.values`, which the constructors used as a library share through `require`.
 Keys a user adds with `+` are checked against the signature of the class they go to
 (`dlkit.config.arguments`), once the classes can be imported.
 """
 
-import math
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
+from dlkit.config.values import (
+    BACKBONE_LR_FACTOR,
+    BATCH_SIZE,
+    EMBEDDING_DIM,
+    MAX_LENGTH,
+    PART,
+    PROBABILITY,
+    SHARE,
+    VOCAB_SIZE,
+    Check,
+    boolean,
+    existing_file,
+    fraction_of_batches,
+    integer,
+    is_int,
+    number,
+    optional,
+    or_auto,
+)
 from dlkit.errors import ConfigError
 
-Check = Callable[[Any], str | None]  # the problem with a value, or None when it is fine
-
-
-def is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return (is_int(value) or isinstance(value, float)) and math.isfinite(value)
-
-
-def integer(minimum: int) -> Check:
-    def check(value: Any) -> str | None:
-        if not is_int(value):
-            return f"must be a whole number, got {value!r}"
-        if value < minimum:
-            return f"must be at least {minimum}, got {value}"
-        return None
-
-    return check
-
-
-def number(low: float, high: float = math.inf, *, low_open: bool, high_open: bool = True) -> Check:
-    """A finite number in the interval given (open or closed at each end)."""
-    interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-
-    def check(value: Any) -> str | None:
-        if not _is_number(value):
-            return f"must be a number, got {value!r}"
-        too_low = value <= low if low_open else value < low
-        too_high = value >= high if high_open else value > high
-        if too_low or too_high:
-            if high == math.inf:
-                return (
-                    f"must be {'greater than' if low_open else 'at least'} {low:g}, got {value:g}"
-                )
-            return f"must lie in {interval}, got {value:g}"
-        return None
-
-    return check
-
-
-def optional(check: Check) -> Check:
-    return lambda value: None if value is None else check(value)
-
-
-def existing_file(value: Any) -> str | None:
-    """A path to a file that exists (`~` is the home folder)."""
-    if not isinstance(value, str) or not Path(value).expanduser().is_file():
-        return f"must name an existing file, but {value!r} is none"
-    return None
-
-
-def fraction_of_batches(value: Any) -> str | None:
-    """Lightning's limit_*_batches: a fraction in [0, 1] or a whole number of batches."""
-    if is_int(value):
-        return None if value >= 0 else f"must be at least 0, got {value}"
-    return number(0, 1, low_open=False, high_open=False)(value)
-
-
-# Rules that the table below and the constructors share.
-PROBABILITY = number(0, 1, low_open=False)  # dropout, label smoothing: [0, 1)
-SHARE = number(0, 1, low_open=True)  # a share of the data set: (0, 1)
-BATCH_SIZE = integer(1)
-# text: the vocabulary holds padding and the unknown token besides at least one real token
-VOCAB_SIZE = integer(3)
-MAX_LENGTH = integer(1)  # tokens per text
-EMBEDDING_DIM = integer(1)
-BACKBONE_LR_FACTOR = number(0, low_open=True)  # the backbone's rate over the head's
-
-
-def require(name: str, value: Any, check: Check) -> Any:
-    """`value` when `check` passes it; else a ConfigError naming `name` (for library calls)."""
-    if problem := check(value):
-        raise ConfigError(f"{name} {problem}")
-    return value
-
-
-def check_choice(what: str, value: str, choices) -> str:
-    """`value` when it is one of `choices`; else a ConfigError listing the ones there are."""
-    if value not in choices:
-        listed = sorted(choices) if isinstance(choices, dict) else list(choices)
-        raise ConfigError(f"unknown {what} {value!r}: choose one of {listed}")
-    return value
+_ABSENT = object()  # a key the config does not have
 
 
 def weights_problem(pretrained: Any, weights: Any) -> str | None:
@@ -166,7 +98,7 @@ RULES: dict[str, Check] = {
     "trainer.limit_train_batches": optional(fraction_of_batches),
     "trainer.limit_val_batches": optional(fraction_of_batches),
     "trainer.limit_test_batches": optional(fraction_of_batches),
-    "optimizer.lr": number(0, low_open=True),
+    "optimizer.lr": or_auto(number(0, low_open=True)),
     "optimizer.weight_decay": number(0, low_open=False),
     "optimizer.momentum": number(0, 1, low_open=False),
     "optimizer.backbone_lr_factor": BACKBONE_LR_FACTOR,
@@ -176,6 +108,7 @@ RULES: dict[str, Check] = {
     "data.batch_size": BATCH_SIZE,
     "data.val_fraction": SHARE,
     "data.test_fraction": SHARE,
+    "data.train_fraction": PART,
     "data.num_workers": integer(0),
     "data.vocab_size": VOCAB_SIZE,
     "data.max_length": MAX_LENGTH,
@@ -186,10 +119,13 @@ RULES: dict[str, Check] = {
     "explain.limit": integer(1),
     "explain.show": integer(1),
     "explain.batch_size": BATCH_SIZE,
+    "callbacks.gradient_flow.enabled": boolean,
+    "callbacks.gradient_flow.every_n_steps": optional(integer(1)),
+    "callbacks.training_clock.enabled": boolean,
 }
 
 HINTS = {
-    "optimizer.lr": "a typical learning rate is 1e-3 (Adam) or 0.05 (SGD)",
+    "optimizer.lr": "a typical learning rate is 1e-3 (Adam) or 0.05 (SGD); auto finds one",
     "optimizer.backbone_lr_factor": "e.g. 0.1: the backbone at a tenth of the head's rate",
     "model.net.dropout": "dropout is the probability of zeroing a unit: 0 turns it off",
     "trainer.max_epochs": "e.g. trainer.max_epochs=20",
@@ -214,10 +150,9 @@ def check_config(cfg: DictConfig, command: str = "train") -> None:
             problems.append(f"{key} {problem}{hint}")
     problems += cv_problems(cfg.get("cv"))
     net = OmegaConf.select(cfg, "model.net", default=None)
-    if isinstance(net, DictConfig) and (
-        problem := weights_problem(net.get("pretrained"), net.get("weights"))
-    ):
-        problems.append(problem)
+    if isinstance(net, DictConfig):
+        problem = weights_problem(net.get("pretrained"), net.get("weights"))
+        problems += [problem] if problem else []
     data = cfg.get("data")
     if isinstance(data, DictConfig) and {"num_folds", "fold"} <= set(data):
         problem = fold_problem(data.num_folds, data.fold, "data.num_folds", "data.fold")
@@ -248,6 +183,3 @@ def message(problems: list[str]) -> str:
     if len(problems) == 1:
         return f"invalid configuration: {problems[0]}"
     return "invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems)
-
-
-_ABSENT = object()

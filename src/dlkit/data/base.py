@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from dlkit.config.checks import BATCH_SIZE, require
+from dlkit.config.values import BATCH_SIZE, require
 from dlkit.data.augmentation import check_augmentation_fits
 from dlkit.data.new_inputs import NewInputs
 from dlkit.data.samples import (
@@ -45,8 +45,8 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
     Args:
         data_dir: where data sets keep their files (`paths.data_dir`).
         batch_size: samples per batch and device (4 devices: 4 x batch_size per optimizer step).
-        val_fraction, test_fraction: shares of the whole data set; with a shipped test split,
-            `val_fraction` is the share of the shipped training part.
+        val_fraction, test_fraction: shares of the whole data set (of its training part with a
+            shipped test split); train_fraction: the training part's share kept (stratified).
         seed: the split's and the shuffle's seed.
         num_folds, fold: cross-validation; `num_folds` > 1 re-divides train+val, `fold` is the
             validation fold (set by `cv.folds` / `cv.fold`).
@@ -75,6 +75,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         batch_size: int = 64,
         val_fraction: float = 0.15,
         test_fraction: float = 0.15,
+        train_fraction: float = 1.0,
         seed: int = 42,
         num_folds: int = 1,
         fold: int = 0,
@@ -89,6 +90,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         self.batch_size = require("batch_size", batch_size, BATCH_SIZE)
         self.val_fraction = val_fraction
         self.test_fraction = test_fraction
+        self.train_fraction = train_fraction
         self.seed = seed
         self.num_folds = num_folds
         self.fold = fold
@@ -175,6 +177,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
             num_folds=self.num_folds,
             fold=self.fold,
             has_test=data.x_test is not None,
+            train_fraction=self.train_fraction,
         )
         self.on_split(data, {"train": train, "val": val, "test": test})
         x = checked_samples(self.encode(data.x, train), len(y), "x")

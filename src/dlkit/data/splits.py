@@ -2,20 +2,28 @@
 
 The test split is drawn once from the whole data set (or is the one the data set ships with) and
 never changes with the fold: folds only re-divide the train+val part. Classification splits are
-stratified, so every part keeps the class proportions.
+stratified, so every part keeps the class proportions. `train_fraction` keeps a seeded, stratified
+share of the training part (how a model fares with less data); validation and test stay as they are.
 """
 
 import numpy as np
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
-from dlkit.config.checks import SHARE, fold_problem, require
+from dlkit.config.checks import fold_problem
+from dlkit.config.values import PART, SHARE, require
 from dlkit.errors import ConfigError, DataError
 
 
 def check_split_settings(
-    val_fraction: float, test_fraction: float, num_folds: int, fold: int, has_test: bool
+    val_fraction: float,
+    test_fraction: float,
+    num_folds: int,
+    fold: int,
+    has_test: bool,
+    train_fraction: float = 1.0,
 ) -> None:
     """Stop before any work on settings that cannot give a split."""
+    require("train_fraction", train_fraction, PART)
     if problem := fold_problem(num_folds, fold, "num_folds", "fold"):
         raise ConfigError(problem)
     if num_folds == 1:
@@ -39,17 +47,20 @@ def split_indices(
     num_folds: int = 1,
     fold: int = 0,
     has_test: bool = False,
+    train_fraction: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Indices of the train, val and test parts (test is None when the data set ships its own).
 
     Fractions are of the whole data set; when the test split is shipped, `val_fraction` is the
-    share of the shipped training data held out for validation.
+    share of the shipped training data held out for validation. `train_fraction` is the share of
+    the training part that is kept (after the split, so val and test do not change with it).
     """
-    check_split_settings(val_fraction, test_fraction, num_folds, fold, has_test)
+    check_split_settings(val_fraction, test_fraction, num_folds, fold, has_test, train_fraction)
     try:
-        return _split(
+        train, val, test = _split(
             labels, val_fraction, test_fraction, seed, stratify, num_folds, fold, has_test
         )
+        return _subsample(train, labels, train_fraction, seed, stratify), val, test
     except ValueError as error:  # scikit-learn's: a class too small, or a part too small
         message = str(error)
         if not stratify or not any(s in message for s in _TOO_FEW_TO_STRATIFY):
@@ -66,6 +77,26 @@ def split_indices(
 
 # the phrases of scikit-learn's errors when a stratified split cannot be made
 _TOO_FEW_TO_STRATIFY = ("least populated", "n_splits", "greater or equal to the number of classes")
+
+
+def _subsample(
+    train: np.ndarray, labels: np.ndarray, fraction: float, seed: int, stratify: bool
+) -> np.ndarray:
+    """A seeded share of the training indices, stratified for classification."""
+    keep = max(round(fraction * len(train)), 1)
+    if keep >= len(train):
+        return train
+    classes = len(np.unique(labels[train])) if stratify else 1
+    if keep < classes:
+        raise DataError(
+            f"data.train_fraction={fraction:g} keeps {keep} of {len(train)} training samples, "
+            f"fewer than the {classes} classes: a stratified share needs at least one sample "
+            f"of each, so raise data.train_fraction to at least {classes / len(train):.2g}"
+        )
+    kept, _ = train_test_split(
+        train, train_size=keep, random_state=seed, stratify=labels[train] if stratify else None
+    )
+    return np.sort(kept)
 
 
 def _split(labels, val_fraction, test_fraction, seed, stratify, num_folds, fold, has_test):

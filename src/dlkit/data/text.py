@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from dlkit.config.checks import MAX_LENGTH, VOCAB_SIZE, require
+from dlkit.config.values import MAX_LENGTH, VOCAB_SIZE, require
 from dlkit.data.base import BaseDataModule
 from dlkit.data.samples import LoadedData
 from dlkit.data.text_files import (

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import torch
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 
-from dlkit.config.checks import check_choice
+from dlkit.config.values import check_choice
 from dlkit.errors import DataError
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
-from dlkit.config.checks import PROBABILITY, require
+from dlkit.config.values import PROBABILITY, require
 from dlkit.models.task import TaskModule
 
 

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torchmetrics import MeanAbsoluteError, MeanSquaredError, MetricCollection, R2Score
 
-from dlkit.config.checks import check_choice
+from dlkit.config.values import check_choice
 from dlkit.models.task import TaskModule
 
 LOSSES = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.huber_loss}

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torchmetrics import CatMetric, MeanMetric, MetricCollection
 
-from dlkit.config.checks import BACKBONE_LR_FACTOR, require
+from dlkit.config.values import BACKBONE_LR_FACTOR, require
 from dlkit.errors import ConfigError
 from dlkit.models.checkpoint_mismatch import check_fits
 from dlkit.models.nets.backbone import FineTunable

@@ -7,13 +7,16 @@
     <run>/*.png                   learning curves, confusion matrix, ... (the `*_png` names below)
     <run>/*.csv                   the most confident mistakes, attributions per row (`*_csv`)
     <run>/tokenizer.json          text: the tokenizer fitted on the training texts
+    <run>/gradient_flow.csv       per-layer gradient norms (callbacks.gradient_flow.enabled=true)
+    <run>/comparison.png, .md     `make compare`: the runs' learning curves and final metrics
     <run>/fold_<k>/               with cv.folds=k: a complete run folder per fold
     <run>/.hydra/                 Hydra's own records: config.yaml, hydra.yaml, overrides.yaml
     <run>/.run.lock               while a run uses the folder (a folder named on the command line)
 
-A sweep's folder holds one run folder per job, plus `multirun.yaml`, `sweep_summary.csv/.png` and
-`cv_summary.json` (`SweepFolder`); the study that sweeps share, `logs/studies/<study>/`
-(`StudyFolder`). Files are written atomically (temporary file, then rename), so
+A sweep's folder holds one run folder per job, plus `multirun.yaml`, `sweep_summary.csv/.png`,
+`cv_summary.json` and, for a lesson, `lesson.png` and `lesson.md` (`SweepFolder`); the study that
+sweeps share, `logs/studies/<study>/` (`StudyFolder`). Files are written atomically (temporary
+file, then rename), so
 a reader never sees half a file.
 """
 
@@ -50,6 +53,12 @@ class RunFolder:
     attributions_png = "attributions.png"
     attributions_csv = "attributions.csv"
     attributions_npz = "attributions.npz"
+    gradient_flow_png = "gradient_flow.png"
+    gradient_flow_csv = "gradient_flow.csv"
+    lr_find_png = "lr_find.png"  # the learning-rate finder's loss against the rate
+    # `make compare` writes these into the first folder it is given (a run's or a sweep's)
+    comparison_png = "comparison.png"
+    comparison_md = "comparison.md"
     #: the pictures sent to the loggers that show images
     logged_pictures = (learning_curves_png, confusion_matrix_png)
     #: `make export format=…` writes one of these
@@ -63,6 +72,7 @@ class RunFolder:
         self.root = Path(root)
         self.config = self.root / "config.yaml"
         self.summary = self.root / "summary.json"
+        self.metrics = self.root / "metrics.csv"  # the CSV logger's (configs/logger/csv.yaml)
         self.checkpoints = self.root / "checkpoints"
         self.last_checkpoint = self.checkpoints / "last.ckpt"
         self.predictions = self.root / "predictions.csv"
@@ -140,6 +150,8 @@ class SweepFolder:
         self.cv_summary = self.root / "cv_summary.json"
         # the GPUs that the sweep's parallel jobs hold, one lock file each (dlkit.sweeps.devices)
         self.device_locks = self.root / ".devices"
+        # `make lesson name=…`: the lesson's figure and its report (dlkit.lessons)
+        self.lesson_png, self.lesson_md = self.root / "lesson.png", self.root / "lesson.md"
 
     def jobs(self) -> Iterator[RunFolder]:
         """The folders of the jobs that Hydra started (each has its `.hydra/`)."""

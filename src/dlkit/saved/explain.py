@@ -18,7 +18,7 @@ import torch
 from omegaconf import DictConfig
 
 from dlkit.attributions import methods, pictures
-from dlkit.config.checks import check_choice
+from dlkit.config.values import check_choice
 from dlkit.data.samples import to_float
 from dlkit.errors import DataError
 from dlkit.saved.command import command_run

@@ -12,7 +12,7 @@ from pathlib import Path
 import lightning.pytorch as L
 from omegaconf import DictConfig, OmegaConf
 
-from dlkit.config.checks import existing_file
+from dlkit.config.values import existing_file
 from dlkit.data.base import BaseDataModule
 from dlkit.errors import ConfigError
 from dlkit.models.task import TaskModule

@@ -18,7 +18,7 @@ from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import LearningRateMonitor
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from dlkit.config.arguments import BUILDER_KEYS
+from dlkit.config.arguments import BUILDER_KEYS, SWITCH
 from dlkit.data.base import BaseDataModule
 from dlkit.errors import BadInput, ConfigError
 from dlkit.models.nets.backbone import FineTunable
@@ -107,13 +107,15 @@ def build_callbacks(cfg: DictConfig, loggers: list) -> list:
     return callbacks
 
 
-def build_trainer(cfg: DictConfig, callbacks: list, loggers: list) -> L.Trainer:
-    """The Trainer; settings it refuses (a GPU that is not there) are bad input, one message."""
+def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **settings) -> L.Trainer:
+    """The Trainer (`settings` on top of `cfg.trainer`); settings it refuses (a GPU that is not
+    there) are bad input, one message."""
     # checkpoints written whole or not at all (unless the config brings its own plugins)
-    plugins = {} if cfg.trainer.get("plugins") else {"plugins": [AtomicCheckpointIO()]}
+    if not (cfg.trainer.get("plugins") or "plugins" in settings):
+        settings["plugins"] = [AtomicCheckpointIO()]
     try:
         return hydra.utils.instantiate(
-            cfg.trainer, callbacks=callbacks, logger=loggers or False, **plugins
+            cfg.trainer, callbacks=callbacks, logger=loggers or False, **settings
         )
     except InstantiationException as error:
         if not isinstance(error.__cause__, MisconfigurationException):
@@ -139,12 +141,19 @@ def _instantiate(config: DictConfig, **kwargs):
 
 
 def _instantiate_named(group: DictConfig | None) -> list:
-    """One object per entry of a named group (`callbacks`, `logger`); null entries are removed."""
+    """One object per entry of a named group (`callbacks`, `logger`); null entries are removed,
+    and so are entries switched off (`enabled: false`, e.g. `callbacks.gradient_flow`)."""
     if not group:
         return []
     objects = []
     for name, entry in group.items():
-        if isinstance(entry, DictConfig) and "_target_" in entry:
-            log.debug("instantiating %s <%s>", name, entry._target_)
-            objects.append(hydra.utils.instantiate(entry))
+        if not (isinstance(entry, DictConfig) and "_target_" in entry):
+            continue
+        if SWITCH in entry:
+            if not entry[SWITCH]:
+                continue
+            entry = OmegaConf.create(OmegaConf.to_container(entry, resolve=True))
+            del entry[SWITCH]
+        log.debug("instantiating %s <%s>", name, entry._target_)
+        objects.append(hydra.utils.instantiate(entry))
     return objects

@@ -26,6 +26,7 @@ from dlkit.training.build import (
     build_trainer,
     choose_optimized_metric,
 )
+from dlkit.training.tuning import use_found_learning_rate
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ def fit_and_test(cfg: DictConfig, folder: RunFolder) -> dict:
     datamodule = build_datamodule(cfg)
     datamodule.write_files(folder)  # what it fitted (text: tokenizer.json)
     metric = choose_optimized_metric(cfg, datamodule.task)
+    if found_lr := use_found_learning_rate(cfg, datamodule, folder):  # optimizer.lr=auto
+        L.seed_everything(cfg.seed, workers=True)  # the model starts as with the rate given
     model = build_model(cfg, datamodule)
     # the classical baseline on the same split, first: a misfit choice stops before training
     baseline = fit_baseline(cfg.baseline, datamodule, model) if cfg.get("baseline") else None
@@ -67,12 +70,16 @@ def fit_and_test(cfg: DictConfig, folder: RunFolder) -> dict:
         "best_checkpoint": best,
         "optimized_metric": {"name": metric, "value": val_scores.get(metric.split("/", 1)[1])},
         "epochs": trainer.current_epoch,
+        # the samples of each split (the training split after data.train_fraction)
+        "samples": {split: len(data) for split, data in datamodule.datasets.items()},
     }
     reports = [c for c in trainer.callbacks if getattr(c, "test_report", None)]
     if reports:  # per-class scores, confusion matrix, ROC/PR areas of the test split
         result["test_report"] = reports[0].test_report
     if baseline:
         result["baseline"] = baseline
+    if found_lr:
+        result["lr_find"] = found_lr
     return result
 
 

@@ -5,7 +5,7 @@ Softmax is not here: it belongs to the loss (cross-entropy takes logits) and to 
 
 from torch import nn
 
-from dlkit.config.checks import check_choice
+from dlkit.config.values import check_choice
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,

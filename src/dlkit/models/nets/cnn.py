@@ -12,7 +12,7 @@ steps. Its norm is layer norm per step: batch norm's statistics would count the 
 import torch
 from torch import nn
 
-from dlkit.config.checks import PROBABILITY, require
+from dlkit.config.values import PROBABILITY, require
 from dlkit.models.nets.activations import make_activation
 from dlkit.models.nets.init import init_weights
 from dlkit.models.nets.tokens import masked_max, token_inputs

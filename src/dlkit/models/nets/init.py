@@ -7,7 +7,7 @@ He (kaiming) init keeps the variance of ReLU activations constant through depth
 
 from torch import Tensor, nn
 
-from dlkit.config.checks import check_choice
+from dlkit.config.values import check_choice
 
 INITS = ("default", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal")
 

@@ -9,7 +9,7 @@ import math
 import torch
 from torch import nn
 
-from dlkit.config.checks import PROBABILITY, require
+from dlkit.config.values import PROBABILITY, require
 from dlkit.models.nets.activations import make_activation
 from dlkit.models.nets.init import init_weights
 from dlkit.models.nets.tokens import masked_mean, token_inputs

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from dlkit.config.checks import PROBABILITY, check_choice, require
+from dlkit.config.values import PROBABILITY, check_choice, require
 from dlkit.models.nets.init import init_weights
 from dlkit.models.nets.shapes import check_sequence_shape
 from dlkit.models.nets.tokens import last_real, masked_mean, token_inputs

@@ -20,7 +20,8 @@ import torch
 import torchvision.models
 from torch import nn
 
-from dlkit.config.checks import PROBABILITY, check_choice, require, weights_problem
+from dlkit.config.checks import weights_problem
+from dlkit.config.values import PROBABILITY, check_choice, require
 from dlkit.errors import ConfigError
 from dlkit.models.nets.activations import make_activation
 from dlkit.models.nets.backbone import FineTunable

@@ -12,7 +12,8 @@ import re
 
 import torch
 
-from dlkit.config.checks import PROBABILITY, require, weights_problem
+from dlkit.config.checks import weights_problem
+from dlkit.config.values import PROBABILITY, require
 from dlkit.errors import ConfigError
 from dlkit.models.nets.backbone import FineTunable
 from dlkit.models.nets.shapes import check_image_shape

@@ -10,7 +10,7 @@ averages or attends over the steps uses the mask of real tokens: the helpers bel
 import torch
 from torch import nn
 
-from dlkit.config.checks import EMBEDDING_DIM, require
+from dlkit.config.values import EMBEDDING_DIM, require
 
 
 class TokenEmbedding(nn.Module):

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlkit.config.checks import PROBABILITY, check_choice, require
+from dlkit.config.values import PROBABILITY, check_choice, require
 from dlkit.models.nets.activations import make_activation
 from dlkit.models.nets.init import init_weights
 from dlkit.models.nets.shapes import check_sequence_shape
