@@ -201,7 +201,7 @@ def test_a_group_or_a_list_where_a_value_is_expected_is_refused():
     assert _problems({"seed": {"value": 3}, "optimizer": {"lr": [1, 2]}}) == (
         "invalid configuration:\n  - seed must be a whole number, got {'value': 3}\n"
         "  - optimizer.lr must be a number, got [1, 2] (a typical learning rate is 1e-3 (Adam) "
-        "or 0.05 (SGD))"
+        "or 0.05 (SGD); auto finds one)"
     )
 
 
