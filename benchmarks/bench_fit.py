@@ -70,6 +70,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--answer-rounds", type=int, default=3, help="times `--cfg job`/`--help`/an error run"
     )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="every task: also the template less each default callback (the overhead task always)",
+    )
     parser.add_argument("--no-sklearn", action="store_true", help="skip the classical baselines")
     parser.add_argument("--precision", default="32", help="32, 16-mixed or bf16-mixed")
     parser.add_argument(

@@ -24,7 +24,8 @@ def measure_task(task: Task, args) -> str:
     with tempfile.TemporaryDirectory() as folder:
         cfg = compose_train(template_overrides(task, epochs, args.device, args), Path(folder))
         split = load_split(cfg, args.device)
-    parts = [*(k for k in cfg.callbacks if k != "fit_clock"), "logger"] if task.breakdown else []
+    breakdown = task.breakdown or args.breakdown
+    parts = [*(k for k in cfg.callbacks if k != "fit_clock"), "logger"] if breakdown else []
     variants = [*args.variants, *(f"template-{part}" for part in parts)]
     runs: dict[str, list[Result]] = {v: [] for v in variants}
     for round_index in range(args.warmup + args.rounds):

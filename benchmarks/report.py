@@ -56,9 +56,9 @@ def median(values: list[float]) -> float:
 
 
 def spread(values: list[float], form: str = "{:.2f}", unit: str = "x") -> str:
-    """The median with the min-max over rounds beside it: `1.08x (1.03-1.15)`."""
+    """The median with the min-max over rounds beside it: `1.08x (1.03 to 1.15)`."""
     low, mid, high = (form.format(v) for v in (min(values), median(values), max(values)))
-    return f"{mid}{unit} ({low}-{high})" if len(values) > 1 else f"{mid}{unit}"
+    return f"{mid}{unit} ({low} to {high})" if len(values) > 1 else f"{mid}{unit}"
 
 
 def per_step_ms(runs: list, bases: list, steps: int, clock: str = "fit_s") -> list[float]:

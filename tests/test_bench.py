@@ -66,11 +66,13 @@ def test_breakdown_reads_each_part_against_the_template_of_its_round():
     )
     rows = _rows(table)
     assert rows["`lr_monitor`"] == [
-        "+2.000 (+1.000-+3.000)",
-        "+1.000 (+0.500-+1.500)",
-        "0.88x (0.85-0.90)",
+        "+2.000 (+1.000 to +3.000)",
+        "+1.000 (+0.500 to +1.500)",
+        "0.88x (0.85 to 0.90)",
     ]
-    assert "with nothing: +5.000 (+5.000-+5.000) ms/step wall, +2.500 (+2.500-+2.500)" in table
+    assert (
+        "with nothing: +5.000 (+5.000 to +5.000) ms/step wall, +2.500 (+2.500 to +2.500)" in table
+    )
 
 
 @pytest.mark.slow
