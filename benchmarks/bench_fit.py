@@ -8,9 +8,14 @@ split for the same number of epochs:
 - template:  `dlkit.training.run.train` on the config `make train` composes (default callbacks and
              logger; the epochs pinned so that every variant runs the same number);
 - lightning: a plain LightningModule in a Trainer with Lightning's own defaults, for reference;
+- bare:      the same in a Trainer with nothing (no callbacks, logger, progress bar, checkpoints);
 
-then scikit-learn baselines on the same split, and the whole `make train` process (plus
-`--cfg job`, `--help` and a config error) in subprocesses. Medians of the rounds after warm-up
+and, on the `overhead` task (a net so small that compute is near zero), the template with each
+default callback removed in turn: the per-step cost of each;
+
+then scikit-learn baselines on the same split, and the whole `make train` process beside
+benchmarks/hand_written_train.py (the same work by hand), interleaved, plus `--cfg job`,
+`--help` and a config error, in subprocesses. Medians of the rounds after warm-up
 go to a Markdown table (benchmarks/results.md) with the machine and the versions.
 
 `--tasks images --device cuda` runs a CIFAR-scale fabricated image task on a GPU and reports
@@ -40,21 +45,35 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--tasks",
         nargs="+",
         default=None,
-        help="digits, mnist1d, images (default: digits and mnist1d on CPU, images on CUDA)",
+        help="overhead, digits, mnist1d, images (default: all but images on CPU, images on CUDA)",
     )
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--epochs", type=int, default=None, help="per variant (default per task)")
-    parser.add_argument("--rounds", type=int, default=3, help="measured rounds after warm-up")
+    # three rounds gave ratios 0.2x apart between two runs on a shared 2-core machine: seven
+    parser.add_argument("--rounds", type=int, default=7, help="measured rounds after warm-up")
     parser.add_argument("--warmup", type=int, default=1, help="rounds run first and not counted")
     parser.add_argument(
-        "--variants", nargs="+", default=["raw", "template", "lightning"], help="in round order"
+        "--variants",
+        nargs="+",
+        default=["raw", "template", "lightning", "bare"],
+        help="in round order",
     )
-    parser.add_argument("--make-train-runs", type=int, default=2, help="`make train` processes")
+    parser.add_argument(
+        "--make-train-runs",
+        type=int,
+        default=3,
+        help="`make train` processes, each followed by the hand-written script",
+    )
     parser.add_argument(
         "--make-train-tasks", nargs="+", default=["digits"], help="tasks timed as `make train`"
     )
     parser.add_argument(
         "--answer-rounds", type=int, default=3, help="times `--cfg job`/`--help`/an error run"
+    )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="every task: also the template less each default callback (the overhead task always)",
     )
     parser.add_argument("--no-sklearn", action="store_true", help="skip the classical baselines")
     parser.add_argument("--precision", default="32", help="32, 16-mixed or bf16-mixed")
@@ -84,7 +103,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if args.device.startswith("cuda"):
             args.tasks = ["images"]
         else:
-            args.tasks = ["digits"] + (["mnist1d"] if mnist1d_available() else [])
+            args.tasks = ["overhead", "digits"] + (["mnist1d"] if mnist1d_available() else [])
     return args
 
 

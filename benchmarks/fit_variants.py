@@ -2,7 +2,11 @@
 
 - raw:       a hand-written PyTorch loop over in-memory tensors (the floor);
 - template:  `train()` on the config `make train` composes, with a FitClock added;
-- lightning: a plain LightningModule in a Trainer with Lightning's own defaults, for reference.
+- lightning: a plain LightningModule in a Trainer with Lightning's own defaults, for reference;
+- bare:      the same LightningModule in a Trainer with nothing (no callbacks, logger, progress
+             bar or checkpointing): Lightning's own floor, which the template is held to;
+- template-<callback> / template-logger: the template with one default callback (or the
+             logger) removed, whose difference to `template` is that callback's cost.
 """
 
 from __future__ import annotations
@@ -108,10 +112,17 @@ def template_overrides(task: Task, epochs: int, device: str, args) -> list[str]:
     return overrides
 
 
-def run_template(task: Task, epochs: int, device: str, args) -> Result:
-    """`dlkit.training.run.train` as `make train` runs it, plus a clock around the training loop."""
+def without(part: str) -> list[str]:
+    """The override that removes one default callback (or, for "logger", the logger)."""
+    return [f"~{part}" if part == "logger" else f"~callbacks.{part}"]
+
+
+def run_template(task: Task, epochs: int, device: str, args, extra: list[str] = ()) -> Result:
+    """`dlkit.training.run.train` as `make train` runs it, plus a clock around the training loop;
+    `extra`: overrides on top (a callback removed)."""
     with tempfile.TemporaryDirectory() as folder:
-        cfg = compose_train(template_overrides(task, epochs, device, args), Path(folder))
+        overrides = [*template_overrides(task, epochs, device, args), *extra]
+        cfg = compose_train(overrides, Path(folder))
         with GpuUtilization(device) as util:
             start = time.perf_counter()
             train(cfg)
@@ -120,6 +131,15 @@ def run_template(task: Task, epochs: int, device: str, args) -> Result:
     return Result(
         accuracy=summary["test"]["acc"], **last_fit(), total_s=total_s, gpu_util=util.mean
     )
+
+
+# Lightning with nothing: what is left of its Trainer when every optional part is off
+NOTHING = {
+    "logger": False,
+    "enable_checkpointing": False,
+    "enable_progress_bar": False,
+    "enable_model_summary": False,
+}
 
 
 class PlainModule(L.LightningModule):
@@ -158,8 +178,9 @@ class PlainModule(L.LightningModule):
         }
 
 
-def run_lightning(cfg, split: Split, epochs: int, device: str, args) -> Result:
-    """Lightning as its documentation shows it: a LightningModule, DataLoaders, Trainer defaults."""
+def run_lightning(cfg, split: Split, epochs: int, device: str, args, bare: bool = False) -> Result:
+    """Lightning as its documentation shows it: a LightningModule, DataLoaders, Trainer defaults;
+    `bare`: a Trainer with nothing (no logger, progress bar, checkpointing or model summary)."""
     L.seed_everything(cfg.seed, verbose=False)
     module = PlainModule(build_net(cfg, split), cfg)
     if args.channels_last:
@@ -183,6 +204,7 @@ def run_lightning(cfg, split: Split, epochs: int, device: str, args) -> Result:
             devices=1,
             precision=args.precision,
             callbacks=[FitClock()],
+            **(NOTHING if bare else {}),
         )
         with GpuUtilization(device) as util:
             trainer.fit(module, loaders["train"], loaders["val"])

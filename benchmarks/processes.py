@@ -1,5 +1,6 @@
-"""Whole processes timed as a user starts them: `make train`, and the commands that must answer
-at once (`--cfg job`, `--help`, a config error), each in a fresh subprocess of its own.
+"""Whole processes timed as a user starts them: `make train` and the hand-written script that
+does its work (benchmarks/hand_written_train.py), and the commands that must answer at once
+(`--cfg job`, `--help`, a config error), each in a fresh subprocess of its own.
 """
 
 from __future__ import annotations
@@ -46,6 +47,15 @@ def run_make_train(task: Task, log_dir: Path) -> tuple[float, float | None]:
         raise RuntimeError(f"make train failed:\n{output[-3000:]}")
     summaries = sorted(log_dir.glob("train/runs/*/summary.json"), key=os.path.getmtime)
     return wall, json.loads(summaries[-1].read_text())["test"]["acc"]
+
+
+def run_hand_written() -> tuple[float, float]:
+    """Whole-process wall time and test accuracy of the hand-written default run."""
+    script = ROOT / "benchmarks" / "hand_written_train.py"
+    wall, code, output = timed_process([sys.executable, str(script)])
+    if code != 0:
+        raise RuntimeError(f"{script.name} failed:\n{output[-3000:]}")
+    return wall, float(output.split("test acc ")[1].split()[0])
 
 
 def time_answers(rounds: int) -> dict[str, list[float]]:

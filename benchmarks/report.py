@@ -24,6 +24,7 @@ VARIANT_NAMES = {
     "raw": "raw PyTorch loop, in-memory tensors",
     "template": "this template (`train()`, default callbacks + logger)",
     "lightning": "plain Lightning Trainer, its defaults",
+    "bare": "Lightning with nothing (no callbacks, logger, progress bar, checkpoints)",
 }
 
 
@@ -54,6 +55,21 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def spread(values: list[float], form: str = "{:.2f}", unit: str = "x") -> str:
+    """The median with the min-max over rounds beside it: `1.08x (1.03 to 1.15)`."""
+    low, mid, high = (form.format(v) for v in (min(values), median(values), max(values)))
+    return f"{mid}{unit} ({low} to {high})" if len(values) > 1 else f"{mid}{unit}"
+
+
+def per_step_ms(runs: list, bases: list, steps: int, clock: str = "fit_s") -> list[float]:
+    """Per round, how many ms per step `runs` took more than `bases` (same round, same load),
+    by the wall clock (`fit_s`) or the process's CPU time (`fit_cpu_s`)."""
+    return [
+        (getattr(r, clock) - getattr(b, clock)) / steps * 1000
+        for r, b in zip(runs, bases, strict=True)
+    ]
+
+
 def task_table(task: Task, runs: dict, sklearn_rows, make_rows, samples: int, args) -> str:
     """One task's section: the variants side by side, then the baselines and `make train`."""
     epochs = task.epochs
@@ -67,28 +83,27 @@ def task_table(task: Task, runs: dict, sklearn_rows, make_rows, samples: int, ar
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     raw = runs["raw"]
-    for key in ("raw", "template", "lightning"):
+    for key in ("raw", "template", "lightning", "bare"):
         if key not in runs:
             continue
         fit = median([r.fit_s for r in runs[key]])
         acc = median([r.accuracy for r in runs[key]])
         # ratios within a round (same load), then their median across rounds
-        ratio = median([r.fit_s / base.fit_s for r, base in zip(runs[key], raw, strict=True)])
-        cpu_ratio = median(
+        ratio = spread([r.fit_s / base.fit_s for r, base in zip(runs[key], raw, strict=True)])
+        cpu_ratio = spread(
             [r.fit_cpu_s / base.fit_cpu_s for r, base in zip(runs[key], raw, strict=True)]
         )
-        overhead = median(
-            [(r.fit_s - base.fit_s) / steps * 1000 for r, base in zip(runs[key], raw, strict=True)]
-        )
+        overhead = spread(per_step_ms(runs[key], raw, steps), "{:+.2f}", "")
         util = [r.gpu_util for r in runs[key] if r.gpu_util is not None]
         label = VARIANT_NAMES[key] + (f", GPU util {median(util):.0f}%" if util else "")
         lines.append(
-            f"| {label} | {fit:.2f} | {fit / epochs:.3f} | {ratio:.2f}x | {cpu_ratio:.2f}x "
-            f"| {overhead:+.2f} | {samples * epochs / fit:,.0f} | {acc:.4f} |"
+            f"| {label} | {fit:.2f} | {fit / epochs:.3f} | {ratio} | {cpu_ratio} "
+            f"| {overhead} | {samples * epochs / fit:,.0f} | {acc:.4f} |"
         )
     lines.append(
-        f"\nMedians of {len(raw)} interleaved rounds after {args.warmup} warm-up round(s); "
-        "ratios are taken within each round, then their median. CPU = process CPU time "
+        f"\nMedians of {len(raw)} interleaved rounds after {args.warmup} warm-up round(s), "
+        "min-max over the rounds in brackets; ratios are taken within each round, then their "
+        "median. CPU = process CPU time "
         "(all threads), which the load of other processes disturbs less than wall time."
     )
     if "template" in runs:
@@ -102,15 +117,59 @@ def task_table(task: Task, runs: dict, sklearn_rows, make_rows, samples: int, ar
         for row in sklearn_rows:
             lines.append(f"| {row['name']} | {row['fit_s']:.2f} | {row['accuracy']:.4f} |")
     if make_rows:
-        walls = [w for w, _ in make_rows]
-        accs = [a for _, a in make_rows]
-        command = " ".join(["make train", *task.overrides])
-        lines += [
-            "",
-            f"Whole process `{command}` (its own epochs and early stopping): "
-            f"{median(walls):.1f} s wall median of {len(walls)} "
-            f"({', '.join(f'{w:.1f}' for w in walls)}), test accuracy {median(accs):.4f}.",
+        lines += ["", *start_up_lines(task, make_rows)]
+    return "\n".join(lines)
+
+
+def start_up_lines(task: Task, pairs: list) -> list[str]:
+    """`make train` beside the hand-written script, whole processes, interleaved in pairs."""
+    walls = [make[0] for make, _ in pairs]
+    command = " ".join(["make train", *task.overrides])
+    lines = [
+        f"Whole process `{command}` (its own epochs and early stopping): "
+        f"{median(walls):.1f} s wall median of {len(walls)} "
+        f"({', '.join(f'{w:.1f}' for w in walls)}), "
+        f"test accuracy {median([make[1] for make, _ in pairs]):.4f}."
+    ]
+    hands = [hand for _, hand in pairs if hand]
+    if hands:
+        ratios = [make[0] / hand[0] for make, hand in pairs]
+        lines.append(
+            f"\nThe same work by hand (`python benchmarks/hand_written_train.py`, run after each "
+            f"`make train`): {median([h[0] for h in hands]):.1f} s wall median, test accuracy "
+            f"{median([h[1] for h in hands]):.4f}; `make train` / by hand: {spread(ratios)}."
+        )
+    return lines
+
+
+def breakdown_table(runs: dict, parts: list[str]) -> str:
+    """Each default callback's (and the logger's) cost per step: the template's time less the
+    template's without it, per round; and the template over Lightning with nothing."""
+    steps = runs["template"][0].steps
+    lines = [
+        "",
+        "",
+        "| removed from the template | saves ms/step (wall) | saves ms/step (CPU) "
+        "| ratio to template (wall) |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for part in parts:
+        lighter = runs[f"template-{part}"]
+        saved = [
+            spread([-v for v in per_step_ms(lighter, runs["template"], steps, c)], "{:+.3f}", "")
+            for c in ("fit_s", "fit_cpu_s")
         ]
+        ratio = [r.fit_s / t.fit_s for r, t in zip(lighter, runs["template"], strict=True)]
+        lines.append(f"| `{part}` | {saved[0]} | {saved[1]} | {spread(ratio)} |")
+    if "bare" in runs:
+        over = [
+            spread(per_step_ms(runs["template"], runs["bare"], steps, c), "{:+.3f}", "")
+            for c in ("fit_s", "fit_cpu_s")
+        ]
+        lines.append(
+            f"\nThe template over Lightning with nothing: {over[0]} ms/step wall, "
+            f"{over[1]} ms/step CPU."
+        )
     return "\n".join(lines)
 
 

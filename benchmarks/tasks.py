@@ -24,10 +24,21 @@ class Task:
     sklearn: bool = True
     make_train: bool = True
     note: str = ""
+    breakdown: bool = False  # also time the template with each default callback removed
 
 
 def available_tasks(args: argparse.Namespace) -> dict[str, Task]:
     tasks = {
+        # compute near zero (a 64-8-10 MLP on batches of 16): what is left is per-step overhead
+        "overhead": Task(
+            "overhead",
+            ["model=mlp", "model.net.hidden_sizes=[8]", "data.batch_size=16"],
+            args.epochs or 3,
+            sklearn=False,
+            make_train=False,
+            note="pure overhead: a 64-8-10 MLP on the digits, batches of 16",
+            breakdown=True,
+        ),
         "digits": Task("digits", [], args.epochs or 20, note="CNN on the 8x8 digits (default run)"),
         "mnist1d": Task(
             "mnist1d",

@@ -43,12 +43,67 @@ def test_images_task_side_by_side(tmp_path):
         "raw PyTorch loop, in-memory tensors",
         "this template (`train()`, default callbacks + logger)",
         "plain Lightning Trainer, its defaults",
+        "Lightning with nothing (no callbacks, logger, progress bar, checkpoints)",
     ):
         fit_s, _, ratio, cpu_ratio, _, samples_per_s, accuracy = rows[label]
         assert float(fit_s) > 0 and float(samples_per_s.replace(",", "")) > 0
         assert ratio.endswith("x") and cpu_ratio.endswith("x")
         assert 0 <= float(accuracy) <= 1
     assert rows["raw PyTorch loop, in-memory tensors"][2] == "1.00x"
+
+
+def test_breakdown_reads_each_part_against_the_template_of_its_round():
+    """A callback's cost is the template's time less the template's without it, round by round."""
+    from fit_clock import Result
+    from report import breakdown_table
+
+    def runs(*fits):
+        return [Result(fit_s=f, accuracy=1.0, steps=100, fit_cpu_s=f / 2) for f in fits]
+
+    table = breakdown_table(
+        {"template": runs(1.0, 2.0), "template-lr_monitor": runs(0.9, 1.7), "bare": runs(0.5, 1.5)},
+        ["lr_monitor"],
+    )
+    rows = _rows(table)
+    assert rows["`lr_monitor`"] == [
+        "+2.000 (+1.000 to +3.000)",
+        "+1.000 (+0.500 to +1.500)",
+        "0.88x (0.85 to 0.90)",
+    ]
+    assert (
+        "with nothing: +5.000 (+5.000 to +5.000) ms/step wall, +2.500 (+2.500 to +2.500)" in table
+    )
+
+
+@pytest.mark.slow
+def test_overhead_task_times_each_default_callback(tmp_path):
+    report = bench_fit.main(
+        [
+            "--quick",
+            "--tasks",
+            "overhead",
+            "--answer-rounds",
+            "0",
+            "--output",
+            str(tmp_path / "r.md"),
+        ]
+    )
+    rows = _rows(report)
+    for part in ("rich_progress_bar", "step_seed", "model_checkpoint", "logger"):
+        saved, saved_cpu, ratio = rows[f"`{part}`"]
+        # one round (--quick): the median alone, a number of ms, and a ratio
+        assert all(abs(float(v)) < 1e4 for v in (saved, saved_cpu)), (saved, saved_cpu)
+        assert float(ratio.removesuffix("x")) > 0
+    assert "The template over Lightning with nothing" in report
+
+
+@pytest.mark.slow
+def test_hand_written_script_reaches_the_default_runs_accuracy():
+    """The script `make train` is measured against does the same work, to the same accuracy."""
+    from processes import run_hand_written
+
+    wall, accuracy = run_hand_written()
+    assert wall > 0 and accuracy >= 0.985
 
 
 def test_unknown_task_is_refused():
