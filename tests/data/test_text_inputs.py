@@ -60,7 +60,7 @@ def _blank(frame, rows, value):
         (
             lambda f: f.assign(team=["rare", *f["team"].tolist()[1:]]),
             {},
-            r"stratified split needs at least 2 samples of every class .* the smallest class has 1",
+            r"stratified split needs at least one sample of every class .*the smallest has 1\)",
         ),
         (None, {"tokenizer": "sentencepiece"}, r"unknown tokenizer 'sentencepiece': choose one"),
         (None, {"normalize": True}, r"never standardized: set data.normalize=false"),
