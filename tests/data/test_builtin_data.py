@@ -107,7 +107,9 @@ def test_unknown_sklearn_table_names_the_choices():
 
 def test_small_classes_cannot_be_stratified():
     datamodule = SklearnTableDataModule("iris", num_folds=60)
-    with pytest.raises(ValueError, match="stratified split needs at least one sample of every class in each part"):
+    with pytest.raises(
+        ValueError, match="stratified split needs at least one sample of every class in each part"
+    ):
         datamodule.setup("fit")
 
 
