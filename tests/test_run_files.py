@@ -145,3 +145,10 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_one(tmp_path):
         write_json_atomic(path, {"status": "completed", "model": object()})
     assert json.loads(path.read_text()) == {"status": "running"}
     assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_config_nodes_are_written_as_plain_json(tmp_path):
+    """A bad `++seed=[1,2]` is recorded with its failed run, not a second error."""
+    folder = RunFolder(tmp_path)
+    folder.write_summary({"seed": OmegaConf.create([1, 2]), "data": OmegaConf.create({"a": 1})})
+    assert json.loads(folder.summary.read_text()) == {"seed": [1, 2], "data": {"a": 1}}

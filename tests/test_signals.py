@@ -47,7 +47,7 @@ def test_every_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path):
         moment = f"{signal.Signals(signum).name} at call {at} of {hook}"
         if stopped.returncode == 0:
             return f"{moment}: the run was not stopped"
-        resumed = run(make_command("train", f"resume={folder}", "~callbacks.zz_signal"))
+        resumed = run(make_command("train", f"resume={folder}", "ARGS=~callbacks.zz_signal"))
         if resumed.returncode != 0:
             return f"{moment}: resume exited {resumed.returncode}\n{resumed.stderr[-2000:]}"
         if summary(folder)["test"] != expected:

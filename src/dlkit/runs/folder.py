@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from dlkit.runs.distributed import is_global_zero_process
 from dlkit.runs.secrets import masked
@@ -207,10 +207,11 @@ def write_atomic(path: Path, write: Callable[[IO], Any], binary: bool = False) -
 
 
 def _jsonable(value: Any) -> Any:
-    """Plain JSON types: tensors and numpy scalars become numbers, NaN becomes null."""
-    if isinstance(value, dict):
+    """Plain JSON types: tensors and numpy scalars become numbers, NaN becomes null, config
+    nodes (a bad `seed=[1,2]` recorded with its failed run) plain dicts and lists."""
+    if isinstance(value, (dict, DictConfig)):
         return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, ListConfig)):
         return [_jsonable(v) for v in value]
     if hasattr(value, "item") and callable(value.item):
         value = value.item()
