@@ -54,7 +54,7 @@ predict: $(STAMP) ## predictions.csv for new inputs: make predict ckpt_path=… 
 explain: $(STAMP) ## what drives the predictions (Captum): make explain ckpt_path=… [input=…] [explain.method=…]
 	@$(call hydra,dlkit.cli.explain)
 
-export: $(STAMP) ## a deployable model file: make export ckpt_path=… format=onnx|torchscript
+export: $(STAMP) ## a deployable model file: make export ckpt_path=… format=onnx|torch_export|torchscript
 	@$(call hydra,dlkit.cli.export)
 
 lesson: $(STAMP) ## the course's lessons: make lesson (the list); make lesson name=vanishing_gradients
