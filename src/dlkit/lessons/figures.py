@@ -92,6 +92,13 @@ def epoch_curve(ax, job: Job, column: str, color, style: str = "-", label: str |
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
+def layer_line(ax, values: list[float], style: str, color, label: str) -> tuple:
+    """One value per layer (1: next to the input) as a line of dots; returns the first and the
+    last value (None, None for a job that measured none), which the lessons' tables compare."""
+    ax.plot(range(1, len(values) + 1), values, "o" + style, color=color, label=label, markersize=3)
+    return (values[0], values[-1]) if values else (None, None)
+
+
 def finish(ax, title: str, ylabel: str, log: bool = False, legend: bool = True) -> None:
     ax.set_title(title, fontsize=10)
     ax.set_ylabel(ylabel)

@@ -14,6 +14,7 @@ from dlkit.lessons.figures import (
     epoch_curve,
     figure,
     finish,
+    layer_line,
     number,
     percent,
     save,
@@ -40,11 +41,8 @@ def report(jobs: list[Job], png: Path) -> Findings:
             color_of[init],
         )
         stds = list(job.flow_at_start("activation_std").values())
-        spread.plot(
-            range(1, len(stds) + 1), stds, "o" + style, color=color, label=label, markersize=3
-        )
+        first, last = layer_line(spread, stds, style, color, label)
         epoch_curve(curves, job, "val/acc", color, style, label=label)
-        first, last = (stds or [None])[0], (stds or [None])[-1]
         rows.append(
             {
                 "activation": activation,

@@ -15,6 +15,7 @@ from dlkit.lessons.figures import (
     epoch_curve,
     figure,
     finish,
+    layer_line,
     number,
     percent,
     save,
@@ -29,10 +30,8 @@ def report(jobs: list[Job], png: Path) -> Findings:
     rows = []
     for job, color in zip(jobs, colors(len(jobs)), strict=True):
         name = job.value("activation")
-        norms = job.flow_at_start()
-        flow.plot(range(1, len(norms) + 1), list(norms.values()), "o-", color=color, label=name)
+        first, last = layer_line(flow, list(job.flow_at_start().values()), "-", color, name)
         epoch_curve(curves, job, "val/acc", color, label=name)
-        first, last = (list(norms.values()) or [None])[0], (list(norms.values()) or [None])[-1]
         rows.append(
             {
                 "activation": name,
