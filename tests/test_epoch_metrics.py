@@ -41,9 +41,12 @@ def _trainer(**kwargs) -> L.Trainer:
     )
 
 
-def test_epoch_metrics_cover_every_batch(compose_train):
-    # 270 validation samples in batches of 50: five full batches and a partial one
-    datamodule, model = _data_and_model(compose_train("data.batch_size=50"))
+# 270 validation samples: in batches of 50, five full batches and a partial one (one chunk of
+# the metrics' updates, dlkit.models.metric_chunks); in batches of 8, 34 batches (two chunks fed
+# during the epoch, the rest when the epoch's value is computed)
+@pytest.mark.parametrize("batch_size", [50, 8])
+def test_epoch_metrics_cover_every_batch(compose_train, batch_size):
+    datamodule, model = _data_and_model(compose_train(f"data.batch_size={batch_size}"))
     trainer = _trainer(logger=False, max_epochs=1, limit_train_batches=3)
     trainer.fit(model, datamodule=datamodule)
     logged = trainer.validate(model, datamodule=datamodule, verbose=False)[0]
@@ -53,7 +56,7 @@ def test_epoch_metrics_cover_every_batch(compose_train):
     with torch.no_grad():
         logits = model(datamodule.transform_batch(x))
     predicted = logits.argmax(-1).numpy()
-    assert len(y) > 5 * 50
+    assert len(y) > 5 * batch_size
     assert logged["val/acc"] == pytest.approx(accuracy_score(y, predicted), abs=1e-6)
     assert logged["val/f1"] == pytest.approx(f1_score(y, predicted, average="macro"), abs=1e-5)
     assert logged["val/loss"] == pytest.approx(F.cross_entropy(logits, y).item(), rel=1e-5)

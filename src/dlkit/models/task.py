@@ -14,6 +14,7 @@ from torchmetrics import CatMetric, MeanMetric, MetricCollection
 from dlkit.config.values import BACKBONE_LR_FACTOR, require
 from dlkit.errors import ConfigError
 from dlkit.models.checkpoint_mismatch import check_fits
+from dlkit.models.metric_chunks import InChunks
 from dlkit.models.nets.backbone import FineTunable
 from dlkit.models.schedulers import replanned
 
@@ -66,12 +67,15 @@ class TaskModule(L.LightningModule):
             self.net.compile()  # in place: parameter names (and checkpoints) stay the same
         # train_metrics, val_metrics, test_metrics; and each split's mean loss, exact across
         # distributed ranks whatever their batch counts
-        metrics = self.make_metrics()
+        # (each fed in chunks of batches: dlkit.models.metric_chunks says why)
+        metrics = MetricCollection(
+            {name: InChunks(metric) for name, metric in self.make_metrics().items()}
+        )
         for split in SPLITS:
             setattr(self, f"{split}_metrics", metrics.clone(prefix=f"{split}/"))
             # "disable": no NaN check, which would wait for the device at every step; a NaN loss
             # shows as a NaN mean (and early stopping's finiteness check stops the run)
-            setattr(self, f"{split}_mean_loss", MeanMetric(nan_strategy="disable"))
+            setattr(self, f"{split}_mean_loss", InChunks(MeanMetric(nan_strategy="disable")))
         # the test split's predictions and targets, for the reports (confusion matrix, plots)
         self.test_predictions = CatMetric()
         self.test_targets = CatMetric()
