@@ -28,22 +28,25 @@ class StopOnDivergence(L.Callback):
     def __init__(self, max_growth: float | None = 1e4, check_every_n_steps: int = 50) -> None:
         self.max_growth = max_growth
         self.check_every_n_steps = check_every_n_steps
-        self._first_loss: torch.Tensor | None = None  # the run's first finite loss (NaN: none yet)
+        self._first_loss: torch.Tensor | None = None  # the run's first loss, on the device
+        self._limit: torch.Tensor | None = None  # the largest loss that is not diverged
         self._bad: torch.Tensor | None = None  # this step's verdict, on the device
+        self._parameters: list[torch.Tensor] = []
         # steps since the last check: (bad, loss) on the device, (step, epoch, batch, lr) on the host
         self._pending: list[tuple[torch.Tensor, torch.Tensor, int, int, int, float]] = []
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._parameters = list(pl_module.parameters())
 
     def on_before_backward(
         self, trainer: L.Trainer, pl_module: L.LightningModule, loss: torch.Tensor
     ) -> None:
         value = loss.detach().float()
-        if self._first_loss is None or self._first_loss.device != value.device:
-            self._first_loss = torch.full((), float("nan"), device=value.device)
-        finite = torch.isfinite(value)
-        self._first_loss = torch.where(self._first_loss.isnan() & finite, value, self._first_loss)
-        bad = ~finite
-        if self.max_growth is not None:
-            bad = bad | (value.abs() > self.max_growth * self._first_loss.clamp(min=1.0))
+        if self._limit is None or self._limit.device != value.device:
+            self._first_loss, self._limit = value, self._limit_from(value)
+        # one comparison a step: NaN compares false, and the limit is finite, so a NaN, an
+        # infinite and an exploded loss all fail it
+        bad = (value.abs() <= self._limit).logical_not_()
         self._bad = bad
         epoch_loop = trainer.fit_loop.epoch_loop
         lr = trainer.optimizers[0].param_groups[0]["lr"]
@@ -51,12 +54,22 @@ class StopOnDivergence(L.Callback):
             (bad, value, trainer.global_step, trainer.current_epoch, epoch_loop.batch_idx, lr)
         )
 
+    def _limit_from(self, first: torch.Tensor) -> torch.Tensor:
+        """max_growth x the first loss (at least 1), at most the largest float; NaN (every loss
+        fails) when the first loss was not finite, since that step itself diverged."""
+        largest = torch.finfo(torch.float32).max
+        if self.max_growth is None:
+            limit = torch.full_like(first, largest)
+        else:
+            limit = (first.clamp(min=1.0) * self.max_growth).clamp(max=largest)
+        return torch.where(torch.isfinite(first), limit, float("nan"))
+
     def on_before_optimizer_step(
         self, trainer: L.Trainer, pl_module: L.LightningModule, optimizer
     ) -> None:
         if self._bad is None:
             return
-        for parameter in pl_module.parameters():
+        for parameter in self._parameters:
             if parameter.grad is not None:  # a bad step's gradients never reach the weights
                 parameter.grad.masked_fill_(self._bad, 0.0)
 
