@@ -24,6 +24,7 @@ from dlkit.errors import BadInput, ConfigError
 from dlkit.models.nets.backbone import FineTunable
 from dlkit.models.task import TaskModule
 from dlkit.runs.checkpoint_io import AtomicCheckpointIO
+from dlkit.training.no_profiler import NoProfiler
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **settings) -
     # checkpoints written whole or not at all (unless the config brings its own plugins)
     if not (cfg.trainer.get("plugins") or "plugins" in settings):
         settings["plugins"] = [AtomicCheckpointIO()]
+    if cfg.trainer.get("profiler") is None and "profiler" not in settings:
+        settings["profiler"] = NoProfiler()
     try:
         return hydra.utils.instantiate(
             cfg.trainer, callbacks=callbacks, logger=loggers or False, **settings
