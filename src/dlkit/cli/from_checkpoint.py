@@ -4,7 +4,6 @@ Each is a Hydra main over its own config (`configs/eval.yaml`, …) that hands t
 once checked, to its flow in `dlkit.saved`; bad input ends it with one message and exit code 2.
 """
 
-import importlib
 from collections.abc import Callable
 
 import hydra
@@ -12,6 +11,7 @@ from omegaconf import DictConfig
 
 from dlkit.config import CONFIG_DIR
 from dlkit.errors import BadInput
+from dlkit.runs.late_import import late_import
 from dlkit.runs.startup import check_before_work, end_on_bad_input, start
 
 
@@ -22,7 +22,7 @@ def checkpoint_command(config_name: str, flow: str) -> Callable[[], None]:
     def hydra_main(cfg: DictConfig) -> None:
         check_before_work(cfg)
         module, function = flow.split(":")
-        run = getattr(importlib.import_module(module), function)  # torch, once checked
+        run = getattr(late_import(module), function)  # torch, once checked
         try:
             run(cfg)
         except BadInput as error:

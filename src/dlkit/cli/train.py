@@ -8,13 +8,15 @@ from omegaconf import DictConfig
 
 from dlkit.config import CONFIG_DIR
 from dlkit.errors import BadInput
+from dlkit.runs.late_import import late_import
 from dlkit.runs.startup import check_before_work, end_on_bad_input, start
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
 def main(cfg: DictConfig) -> float | None:
     check_before_work(cfg)
-    from dlkit.training.run import train  # torch and Lightning, once the config is sound
+    # torch and Lightning, once the config is sound
+    train = late_import("dlkit.training.run").train
 
     try:
         return train(cfg)
