@@ -7,6 +7,7 @@ of the report.
 
 from __future__ import annotations
 
+import gc
 import tempfile
 from pathlib import Path
 
@@ -30,6 +31,8 @@ def measure_task(task: Task, args) -> str:
     runs: dict[str, list[Result]] = {v: [] for v in variants}
     for round_index in range(args.warmup + args.rounds):
         for variant in variants:
+            # the garbage of the variant before is collected now, not in the middle of this fit
+            gc.collect()
             if variant == "raw":
                 result = run_raw(cfg, split, epochs, args.device, args)
             elif variant == "template":
