@@ -45,3 +45,13 @@ def test_reset_drops_what_was_waiting():
     chunked.reset()
     chunked.update(torch.tensor([2.0, 4.0]))
     assert chunked.compute().item() == 3.0
+
+
+def test_calling_it_gives_the_batch_value_and_keeps_the_epoch_value():
+    chunked = InChunks(MeanMetric(), every=4)
+    chunked.update(torch.tensor([1.0, 1.0]))
+    chunked.update(torch.tensor([1.0, 1.0]))
+    chunked.update(torch.tensor([1.0, 1.0]))
+    assert chunked.compute().item() == 1.0  # fed: the wrapped metric holds six values
+    assert chunked(torch.tensor([7.0, 7.0])).item() == 7.0  # the batch alone
+    assert chunked.compute().item() == 2.5  # the epoch: (6 x 1 + 2 x 7) / 8

@@ -18,7 +18,7 @@ class InChunks(Metric):
     """`metric`, updated with `every` batches at a time; compute and reset pass through.
 
     Lightning computes and resets it once per epoch like any metric logged as an object; what
-    is still waiting is fed first, so no batch is left out. Use `update`, not `forward`.
+    is still waiting is fed first, so no batch is left out.
     """
 
     full_state_update = False
@@ -33,6 +33,15 @@ class InChunks(Metric):
         self._waiting.append(tensors)
         if len(self._waiting) >= self.every:
             self._feed()
+
+    def forward(self, *tensors: torch.Tensor):
+        """The batch's own value, as torchmetrics' `metric(preds, target)` gives; the batch also
+        joins the epoch's. (Metric.forward would reset the wrapped metric's epoch state.)"""
+        self.update(*tensors)
+        batch = self.metric.clone()
+        batch.reset()
+        batch.update(*tensors)
+        return batch.compute()
 
     def compute(self):
         self._feed()
