@@ -18,7 +18,7 @@ OUTCOMES = {
     "vanishing_gradients": r"first-layer gradient is \S+ times the ReLU net's: \d+ orders of magnitude smaller, so the claim holds",
     "initialization": r"The claim holds",
     "batch_norm": r"The claim (holds|does not hold) here",
-    "regularization": r"The claim (holds|does not hold) here",
+    "regularization": r"The claim (holds for [\w, ]+|does not hold) here",  # for which of them
     "optimizers": r"The claim (holds|holds in part|does not hold) here",
     "lr_schedules": r"The claim (holds|holds in part|does not hold) here",
     "batch_size": r"the claim (holds|does not hold) here",
@@ -39,4 +39,5 @@ def test_full_lesson_states_its_outcome(tmp_path, data_dir, name):
     run_lesson(name, sweep_dir, data_dir)
     jobs = len(list(sweep_dir.glob("*/.hydra")))
     text = check_report(sweep_dir, name, jobs)
-    assert re.search(OUTCOMES[name], text), text
+    # the verdict, wherever it falls in a sentence ("…, so the claim holds here")
+    assert re.search(OUTCOMES[name], text, re.IGNORECASE), text
