@@ -2,8 +2,8 @@
 
 Importing torch, Lightning, torchmetrics and scikit-learn creates about half a million objects
 that live as long as the process, and next to no garbage; yet while they are created, Python's
-collector keeps running full collections over all of them (six or more in a default
-`make train`, 0.6-0.8 s together). `late_import` pauses the collector for the import, then
+collector keeps running full collections over all of them (eight in a default `make train`,
+0.8 s together; benchmarks/results.md). `late_import` pauses the collector for the import, then
 `gc.freeze()`s what exists by then (those modules, the composed config), so that later full
 collections scan only the run's own objects. Once per process: the later jobs of a sweep import
 nothing new, and freezing their predecessors' leftovers would keep those alive.
