@@ -25,10 +25,14 @@ endef
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml $(LOCK)
+# the packs present (packs/<name>/): each installs with its own dependencies, adds its configs
+# (a Hydra plugin), its tests and its make targets (packs/<name>/pack.mk, included below)
+PACKS := $(sort $(dir $(wildcard packs/*/pyproject.toml)))
+
+$(STAMP): pyproject.toml $(LOCK) $(addsuffix pyproject.toml,$(PACKS))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]'
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[dev]' $(addprefix -e ./,$(PACKS))
 	touch $(STAMP)
 
 $(VENV): $(STAMP) ## create the virtual environment (re-installs when pyproject.toml changes)
@@ -40,10 +44,10 @@ sweep: $(STAMP) ## Hydra multirun over the overrides (grid, or Optuna with hpara
 	@$(call hydra,dlkit.cli.train --multirun)
 
 sweep-workers: $(STAMP) ## n Optuna workers on one study, here: make sweep-workers n=4 hparams_search=…
-	@$(call hydra,dlkit.cli.sweep_workers)
+	@$(call hydra,dlkit_sweep_workers.cli.sweep_workers)
 
 sweep-summary: $(STAMP) ## every trial of a study, all workers: make sweep-summary study_name=… [storage=…]
-	@$(call hydra,dlkit.cli.study_summary)
+	@$(call hydra,dlkit_sweep_workers.cli.study_summary)
 
 eval: $(STAMP) ## test a checkpoint with its run's config: make eval ckpt_path=… [audit.group_column=…]
 	@$(call hydra,dlkit.cli.eval)
@@ -52,22 +56,22 @@ predict: $(STAMP) ## predictions.csv for new inputs: make predict ckpt_path=… 
 	@$(call hydra,dlkit.cli.predict)
 
 explain: $(STAMP) ## what drives the predictions (Captum): make explain ckpt_path=… [input=…] [explain.method=…]
-	@$(call hydra,dlkit.cli.explain)
+	@$(call hydra,dlkit_audit.cli.explain)
 
 export: $(STAMP) ## a deployable model file: make export ckpt_path=… format=onnx|torch_export|torchscript
 	@$(call hydra,dlkit.cli.export)
 
 lesson: $(STAMP) ## the course's lessons: make lesson (the list); make lesson name=vanishing_gradients
-	@$(call hydra,dlkit.cli.lesson)
+	@$(call hydra,dlkit_lessons.cli)
 
 compare: $(STAMP) ## overlaid learning curves + final metrics: make compare runs=<run or sweep folders> [out=…]
-	@$(BIN)/python -m dlkit.cli.compare $(runs) $(if $(out),--out $(out))
+	@$(BIN)/python -m dlkit_diagnostics.cli.compare $(runs) $(if $(out),--out $(out))
 
 lr-find: $(STAMP) ## Lightning's learning-rate finder: lr_find.png and the suggested rate (overrides as for train)
-	@$(call hydra,dlkit.cli.lr_find)
+	@$(call hydra,dlkit_diagnostics.cli.lr_find)
 
 batch-size-find: $(STAMP) ## Lightning's batch-size finder: the largest batch size that fits
-	@$(call hydra,dlkit.cli.batch_size_find)
+	@$(call hydra,dlkit_diagnostics.cli.batch_size_find)
 
 test: $(STAMP) ## fast test suite, two processes (pytest-xdist; ARGS="-n 0" runs it in one)
 	$(BIN)/python -m pytest -m "not slow" -n 2 $(ARGS)

@@ -1,50 +1,13 @@
-"""Helpers of the fault tests: the real entry point in a subprocess, stopped for real."""
+"""Faults for the fault tests: callbacks that stop a run at a chosen moment (`_target_`s of the
+tests' configs), and a signal sent to a subprocess when a file appears."""
 
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import lightning.pytorch as L
-
-from tests.cli import clean_environment
-from tests.conftest import FEW_BATCHES, ROOT, read_summary
-
-# Small and quick, but every part of a run: 3 epochs of 4 batches, checkpoints, test.
-TINY = ("trainer.max_epochs=3", *FEW_BATCHES)
-
-
-def environment() -> dict:
-    return clean_environment()
-
-
-def make_command(*args: str) -> list[str]:
-    return ["make", "--no-print-directory", *args]
-
-
-def python_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "dlkit.cli.train", *args]
-
-
-def start(command: list[str]) -> subprocess.Popen:
-    """In a session of its own, so that a signal reaches make and the Python it starts."""
-    return subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def run(command: list[str], timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        command, cwd=ROOT, env=environment(), capture_output=True, text=True, timeout=timeout
-    )
 
 
 def signal_when(process: subprocess.Popen, path: Path, signum: int, timeout: int = 600) -> str:
@@ -60,9 +23,6 @@ def signal_when(process: subprocess.Popen, path: Path, signum: int, timeout: int
     os.killpg(process.pid, signum)
     output, _ = process.communicate(timeout=timeout)
     return output
-
-
-summary = read_summary  # the name the fault tests read best with
 
 
 class InterruptAtStep(L.Callback):

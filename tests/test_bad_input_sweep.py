@@ -14,7 +14,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 
 from dlkit.config.checks import RULES
-from tests.cli import output, run_train
+from tests.helpers import output, run
 
 GROUPS = ("data", "model", "optimizer", "scheduler", "trainer", "callbacks", "logger", "baseline",
           "experiment", "debug", "hparams_search", "augmentation")  # fmt: skip
@@ -77,7 +77,9 @@ def test_every_bad_command_line_ends_with_one_message_and_exit_code_2(tmp_path):
         index, case = index_case
         run_dir = tmp_path / f"run{index}"
         try:
-            result = run_train(
+            result = run(
+                "-m",
+                "dlkit.cli.train",
                 *case,
                 f"hydra.run.dir={run_dir}",
                 f"paths.data_dir={tmp_path / 'data'}",

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from dlkit.training.run import train
-from tests.conftest import FEW_BATCHES, TINY_MLP, compose_config, read_summary
+from tests.helpers import FEW_BATCHES, TINY_MLP, compose_config, read_summary
 
 # A learning rate ten times larger each epoch (0.01, 0.1, 1, ...): the validation loss falls,
 # then rises, so the best epoch is neither the first nor the last.

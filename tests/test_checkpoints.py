@@ -7,11 +7,9 @@ import torch
 from omegaconf import OmegaConf
 
 from dlkit.models.checkpoint_mismatch import CheckpointMismatchError
-from dlkit.models.factory import build_module
-from dlkit.models.nets.mlp import MLP
+from dlkit.models.classification import ClassificationModule
 from dlkit.training.run import train
-from tests.conftest import FEW_BATCHES
-from tests.faults import summary
+from tests.helpers import FEW_BATCHES, read_summary
 
 QUICK = ("trainer.max_epochs=1", *FEW_BATCHES)
 
@@ -19,7 +17,7 @@ QUICK = ("trainer.max_epochs=1", *FEW_BATCHES)
 @pytest.fixture(scope="module")
 def mlp_run(tmp_path_factory) -> Path:
     """One short MLP run on digits (10 classes), shared by the tests below."""
-    from tests.conftest import compose_config
+    from tests.helpers import compose_config
 
     run_dir = tmp_path_factory.mktemp("mlp")
     cfg = compose_config(
@@ -46,19 +44,16 @@ def test_checkpoint_of_another_architecture_is_named(compose_train, mlp_run):
     assert "another architecture" in message and "net CNN" in message
     assert "config.yaml" in message  # says what to do
     assert len(message) < 1000  # one sentence, not a wall of keys
-    assert summary(Path(cfg.paths.output_dir))["status"] == "failed"
+    assert read_summary(Path(cfg.paths.output_dir))["status"] == "failed"
 
 
 def test_checkpoint_for_another_number_of_classes_is_named(mlp_run):
     saved = OmegaConf.load(mlp_run / "config.yaml")
-    net = OmegaConf.to_container(saved.model.net)
-    del net["_target_"], net["_partial_"]
-    three_classes = build_module(
-        task="classification",
-        input_shape=(1, 8, 8),
-        num_outputs=3,
-        net=lambda **sizes: MLP(**sizes, **net),
-        optimizer=torch.optim.Adam,
+    three_classes = ClassificationModule(
+        net=OmegaConf.to_container(saved.model.net),
+        input_shape=[1, 8, 8],
+        optimizer=OmegaConf.to_container(saved.optimizer),
+        num_classes=3,
     )
     checkpoint = torch.load(mlp_run / "checkpoints" / "last.ckpt", weights_only=True)
     with pytest.raises(

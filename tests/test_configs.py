@@ -7,8 +7,7 @@ from hydra.errors import ConfigCompositionException
 from hydra.utils import get_object
 from omegaconf import OmegaConf
 
-from tests.cli import output, run_train
-from tests.conftest import CONFIG_DIR
+from tests.helpers import CONFIG_DIR, output, run
 
 # groups whose options are picked with `group=option` on the command line
 SELECTABLE_GROUPS = [
@@ -122,6 +121,6 @@ def test_the_default_model_follows_the_data(compose_train, overrides, net):
 
 def test_a_home_folder_in_a_value_is_expanded():
     """`data.path=~/photos` as a shell would expand it (Hydra's parser would refuse the `~`)."""
-    result = run_train("data=image_folder", "data.path=~/photos", "--cfg", "job")
+    result = run("-m", "dlkit.cli.train", "data=image_folder", "data.path=~/photos", "--cfg", "job")
     assert result.returncode == 0, output(result)[-3000:]
     assert OmegaConf.create(result.stdout).data.path == str(Path.home() / "photos")

@@ -12,8 +12,7 @@ from omegaconf import OmegaConf
 
 from dlkit.saved.evaluate import evaluate
 from dlkit.training.run import train
-from tests.cli import run_module
-from tests.conftest import compose_config, read_summary
+from tests.helpers import compose_config, read_summary, run_module
 
 FAST = ("data=wine", "model=mlp", "trainer.max_epochs=2")
 

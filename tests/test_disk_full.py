@@ -11,8 +11,7 @@ import subprocess
 import pytest
 import torch
 
-from tests.cli import output, run_train
-from tests.conftest import FEW_BATCHES
+from tests.helpers import FEW_BATCHES, output, run
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def small_disk(tmp_path):
 
 def test_a_full_disk_stops_the_run_with_one_message(small_disk, tmp_path):
     run_dir = small_disk / "run"
-    result = run_train(
+    result = run("-m", "dlkit.cli.train",
         "trainer.max_epochs=6", *FEW_BATCHES, "callbacks.model_checkpoint.save_top_k=-1",
         f"hydra.run.dir={run_dir}", f"paths.data_dir={tmp_path / 'data'}",
     )  # fmt: skip

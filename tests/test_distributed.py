@@ -11,9 +11,8 @@ import pytest
 
 from dlkit.runs.distributed import _flags, is_global_zero_process
 from dlkit.runs.summary import RunSummary
-from dlkit.training.build import build_optimizer
-from tests.cli import TINY, folders, output, run_train
-from tests.conftest import ROOT, read_summary
+from dlkit.training.build import build_model
+from tests.helpers import ROOT, TINY, folders, output, read_summary, run
 
 # 271 validation and 271 test samples: an odd count, so a sampler that padded the evaluation
 # splits to share them evenly across 2 ranks would count one sample twice
@@ -53,12 +52,7 @@ def _evaluate_in_one_process(compose_train, overrides, checkpoint: str) -> dict[
     datamodule.prepare_data()
     datamodule.setup("fit")
     assert len(datamodule.datasets["test"]) % 2 == 1 and len(datamodule.datasets["val"]) % 2 == 1
-    model = hydra.utils.instantiate(
-        cfg.model,
-        optimizer=build_optimizer(cfg)[0],
-        scheduler=None,
-        **datamodule.model_kwargs(),
-    )
+    model = build_model(cfg, datamodule)
     trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False)
     results = trainer.validate(model, datamodule=datamodule, ckpt_path=checkpoint, verbose=False)
     results += trainer.test(model, datamodule=datamodule, ckpt_path=checkpoint, verbose=False)
@@ -74,8 +68,13 @@ def test_ddp_cpu_fit_and_test_match_one_process(tmp_path, compose_train):
         "++trainer.limit_val_batches=1.0",
         "++trainer.limit_test_batches=1.0",
     )
-    result = run_train(
-        *overrides, *folders(tmp_path), "trainer=ddp_cpu", f"hydra.run.dir={run_dir}"
+    result = run(
+        "-m",
+        "dlkit.cli.train",
+        *overrides,
+        *folders(tmp_path),
+        "trainer=ddp_cpu",
+        f"hydra.run.dir={run_dir}",
     )
     assert result.returncode == 0, output(result)[-3000:]
 
@@ -97,9 +96,9 @@ def test_ddp_cpu_fit_and_test_match_one_process(tmp_path, compose_train):
 @pytest.mark.slow
 def test_ddp_inside_a_sweep_keeps_one_folder_per_job(tmp_path):
     sweep_dir = tmp_path / "sweep"
-    result = run_train(
+    result = run("-m", "dlkit.cli.train",
         *TINY, *folders(tmp_path), "trainer=ddp_cpu", "optimizer.lr=0.01,0.02",
-        f"hydra.sweep.dir={sweep_dir}", multirun=True,
+        f"hydra.sweep.dir={sweep_dir}", "--multirun",
     )  # fmt: skip
     assert result.returncode == 0, output(result)[-3000:]
     jobs = sorted(p.name for p in sweep_dir.iterdir() if p.is_dir())

@@ -8,8 +8,7 @@ import torch
 
 from dlkit.callbacks.divergence import DivergenceError, StopOnDivergence
 from dlkit.training.run import train
-from tests.conftest import FEW_BATCHES
-from tests.faults import summary
+from tests.helpers import FEW_BATCHES, read_summary
 
 LIMITS = ("trainer.max_epochs=3", *FEW_BATCHES)
 
@@ -21,7 +20,7 @@ def test_huge_learning_rate_stops_at_the_first_bad_step(compose_train):
     message = str(error.value)
     assert "at step" in message
     assert "optimizer.lr" in message and "trainer.gradient_clip_val" in message
-    run = summary(Path(cfg.paths.output_dir))
+    run = read_summary(Path(cfg.paths.output_dir))
     assert run["status"] == "failed" and "DivergenceError" in run["error"]
 
 
@@ -31,7 +30,7 @@ def test_divergence_after_an_epoch_keeps_the_last_good_checkpoint(compose_train)
     with pytest.raises(DivergenceError, match=r"at step (\d+) \(epoch 1"):
         train(cfg)
     run_dir = Path(cfg.paths.output_dir)
-    assert summary(run_dir)["status"] == "failed"
+    assert read_summary(run_dir)["status"] == "failed"
     last = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
     assert last["epoch"] == 0
     weights = last["state_dict"].values()

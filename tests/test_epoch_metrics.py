@@ -2,7 +2,6 @@
 epoch values must still cover every batch of the split, and every epoch must be logged."""
 
 import csv
-import io
 
 import hydra
 import lightning.pytorch as L
@@ -12,19 +11,14 @@ import torch.nn.functional as F
 from lightning.pytorch.loggers import CSVLogger
 from sklearn.metrics import accuracy_score, f1_score
 
-from dlkit.training.build import build_optimizer
+from dlkit.training.build import build_model
 
 
 def _data_and_model(cfg):
     datamodule = hydra.utils.instantiate(cfg.data)
     datamodule.prepare_data()
     datamodule.setup("fit")
-    model = hydra.utils.instantiate(
-        cfg.model,
-        optimizer=build_optimizer(cfg)[0],
-        scheduler=None,
-        **datamodule.model_kwargs(),
-    )
+    model = build_model(cfg, datamodule)
     return datamodule, model
 
 
@@ -73,27 +67,3 @@ def test_every_epoch_is_logged(compose_train, tmp_path):
     for key in ("train/loss", "train/acc", "val/loss", "val/acc", "val/f1"):
         epochs = {int(row["epoch"]) for row in rows if row.get(key)}
         assert epochs == {0, 1, 2}, key
-
-
-def test_progress_bar_counts_batches_and_shows_epoch_metrics(compose_train):
-    from dlkit.callbacks.rich_progress_bar import RichProgressBar
-
-    screen = io.StringIO()
-    bar = RichProgressBar(console_kwargs={"file": screen, "force_terminal": True, "width": 200})
-    datamodule, model = _data_and_model(compose_train())
-    L.Trainer(
-        accelerator="cpu",
-        devices=1,
-        callbacks=[bar],
-        logger=False,
-        enable_model_summary=False,
-        enable_checkpointing=False,
-        use_distributed_sampler=False,
-        num_sanity_val_steps=0,
-        max_epochs=2,
-        limit_train_batches=3,
-        limit_val_batches=2,
-    ).fit(model, datamodule=datamodule)
-    shown = screen.getvalue()
-    assert "3/3" in shown  # the counter reached the last batch
-    assert "val/acc" in shown and "train/loss" in shown  # the epoch metrics are on screen

@@ -20,8 +20,7 @@ from dlkit.saved.evaluate import evaluate
 from dlkit.saved.export import export
 from dlkit.saved.predict import predict
 from dlkit.training.run import train
-from tests.cli import TINY, clean_environment, output
-from tests.conftest import ROOT, compose_config, read_summary
+from tests.helpers import ROOT, TINY, clean_environment, compose_config, output, read_summary
 
 
 def _run(command: str, *overrides: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -133,10 +132,3 @@ def test_a_diverged_run(compose_train):
 )
 def test_what_hydra_rejects(override, words, tmp_path):
     _one_message(_run("train", override, f"hydra.run.dir={tmp_path}"), words)
-
-
-def test_the_slurm_launcher_without_slurm(tmp_path):
-    result = _run(
-        "train", "--multirun", "hydra/launcher=slurm", *TINY, f"hydra.sweep.dir={tmp_path}"
-    )
-    _one_message(result, "this machine has no `srun`")

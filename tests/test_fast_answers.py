@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import clean_environment
+from tests.helpers import clean_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "lightning", "torchvision", "torchmetrics", "wandb", "sklearn", "matplotlib")

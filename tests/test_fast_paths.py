@@ -3,7 +3,7 @@
 import torch
 
 from dlkit.training.run import train
-from tests.conftest import read_summary
+from tests.helpers import read_summary
 
 
 def _conv_weights(checkpoint: dict) -> list[torch.Tensor]:

@@ -11,16 +11,15 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
-from tests.cli import TINY, folders, output, run_train
-from tests.conftest import CONFIG_DIR, read_summary
+from tests.helpers import CONFIG_DIR, TINY, folders, output, read_summary, run
 
 
 @pytest.mark.slow  # two worker processes that each import torch: slow on a shared 2-core machine
 def test_joblib_runs_two_jobs_in_parallel(tmp_path):
     sweep_dir = tmp_path / "sweep"
-    result = run_train(
+    result = run("-m", "dlkit.cli.train",
         *TINY, *folders(tmp_path), "optimizer.lr=0.01,0.02", "hydra/launcher=joblib",
-        "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep_dir}", multirun=True,
+        "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep_dir}", "--multirun",
     )  # fmt: skip
     assert result.returncode == 0, output(result)[-3000:]
     assert "Joblib.Parallel(n_jobs=2" in output(result)  # both jobs at once, in 2 processes

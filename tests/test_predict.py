@@ -13,7 +13,7 @@ from sklearn.datasets import load_breast_cancer, load_digits
 from dlkit.saved.load import load_run
 from dlkit.saved.predict import predict
 from dlkit.training.run import train
-from tests.conftest import FEW_BATCHES, compose_config, read_summary
+from tests.helpers import FEW_BATCHES, compose_config, read_summary
 
 
 def _best_checkpoint(root: Path, *overrides: str) -> str:

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 LOCK = ROOT / "requirements" / "constraints.txt"
 

@@ -3,8 +3,7 @@
 from pathlib import Path
 
 from dlkit.training.run import train
-from tests.conftest import FEW_BATCHES
-from tests.faults import summary
+from tests.helpers import FEW_BATCHES, read_summary
 
 QUICK = (
     "trainer.max_epochs=1",
@@ -17,7 +16,7 @@ def _metrics(compose_train, tmp_path, name: str, *overrides: str) -> dict:
     cfg = compose_train(*QUICK, *overrides)
     cfg.paths.output_dir = str(tmp_path / name)
     train(cfg)
-    run = summary(Path(cfg.paths.output_dir))
+    run = read_summary(Path(cfg.paths.output_dir))
     return {"val": run["val"], "test": run["test"]}
 
 

@@ -12,19 +12,28 @@ from omegaconf import OmegaConf
 from dlkit.errors import ConfigError
 from dlkit.runs.resume import check_same_config, resume_arguments, resume_requeued_job
 from dlkit.training.run import train
-from tests.cli import folders, run_module
-from tests.conftest import FEW_BATCHES, TINY_MLP, compose_config, read_summary
-from tests.faults import TINY, make_command, python_command, run, signal_when, start, summary
+from tests.faults import signal_when
+from tests.helpers import (
+    FEW_BATCHES,
+    STOPPABLE,
+    TINY_MLP,
+    compose_config,
+    folders,
+    read_summary,
+    run,
+    run_module,
+    start,
+)
 
 # the in-process variant: two epochs of four batches of a small MLP, no pictures
-QUICK = (*TINY, *TINY_MLP, "trainer.max_epochs=2", "callbacks.reports=null")
+QUICK = (*STOPPABLE, *TINY_MLP, "trainer.max_epochs=2", "callbacks.reports=null")
 
 
 def _uninterrupted(tmp_path, *overrides: str) -> dict:
     run_dir = tmp_path / "whole"
-    result = run(python_command(*TINY, *overrides, f"hydra.run.dir={run_dir}"))
+    result = run("-m", "dlkit.cli.train", *STOPPABLE, *overrides, f"hydra.run.dir={run_dir}")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return summary(run_dir)
+    return read_summary(run_dir)
 
 
 def _train(tmp_path: Path, run_dir: Path, *overrides: str) -> int:
@@ -39,14 +48,14 @@ def test_interrupted_run_goes_on_with_resume_or_from_its_checkpoint(tmp_path, ca
     stopped, whole, elsewhere = tmp_path / "stopped", tmp_path / "whole", tmp_path / "elsewhere"
     stop = ("+callbacks.stop._target_=tests.faults.InterruptAtStep", "+callbacks.stop.step=6")
     assert _train(tmp_path, stopped, *stop) == 1  # Lightning ends a Ctrl+C with exit(1)
-    assert summary(stopped)["status"] == "interrupted"
+    assert read_summary(stopped)["status"] == "interrupted"
     last = stopped / "checkpoints" / "last.ckpt"
     assert torch.load(last, weights_only=True)["global_step"] == 6  # saved where it stopped
     assert _train(tmp_path, whole) == 0
 
     # `make train ckpt_path=…/last.ckpt`: the same epochs again, in a new folder
     assert _train(tmp_path, elsewhere, f"ckpt_path={last}") == 0
-    continued = summary(elsewhere)
+    continued = read_summary(elsewhere)
     assert continued["status"] == "completed"
     assert Path(continued["best_checkpoint"]).parent == elsewhere / "checkpoints"
     weights = [
@@ -55,7 +64,9 @@ def test_interrupted_run_goes_on_with_resume_or_from_its_checkpoint(tmp_path, ca
     ]
     assert weights[0].keys() == weights[1].keys()
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
-    assert summary(stopped)["status"] == "interrupted"  # the stopped run's folder is left alone
+    assert (
+        read_summary(stopped)["status"] == "interrupted"
+    )  # the stopped run's folder is left alone
 
     # `make train resume=<folder>` refuses when the config files changed since the run started
     saved = OmegaConf.load(stopped / ".hydra" / "config.yaml")
@@ -64,13 +75,13 @@ def test_interrupted_run_goes_on_with_resume_or_from_its_checkpoint(tmp_path, ca
     capsys.readouterr()
     assert run_module("dlkit.cli.train", f"resume={stopped}") == 2
     assert "model.net.dropout: 0.3 then, 0.2 now" in capsys.readouterr().out
-    assert summary(stopped)["status"] == "interrupted"  # still resumable, not marked failed
+    assert read_summary(stopped)["status"] == "interrupted"  # still resumable, not marked failed
     # ... and goes on when the value is given on purpose, ending as if never stopped
     assert run_module("dlkit.cli.train", f"resume={stopped}", "model.net.dropout=0.2") == 0
-    resumed = summary(stopped)
+    resumed = read_summary(stopped)
     assert resumed["status"] == "completed" and resumed["resumed_from"] == str(last)
-    assert resumed["test"] == summary(whole)["test"]  # equal, not close
-    assert resumed["val"] == summary(whole)["val"]
+    assert resumed["test"] == read_summary(whole)["test"]  # equal, not close
+    assert resumed["val"] == read_summary(whole)["val"]
     epochs = pd.read_csv(stopped / "metrics.csv").dropna(subset=["val/loss"])["epoch"]
     assert list(epochs) == [0, 1, 2]  # epochs 0 and 1, then the best checkpoint's
 
@@ -78,15 +89,15 @@ def test_interrupted_run_goes_on_with_resume_or_from_its_checkpoint(tmp_path, ca
 @pytest.mark.slow
 def test_sigkill_after_first_checkpoint_then_resume_equals_uninterrupted(tmp_path):
     run_dir = tmp_path / "killed"
-    process = start(make_command("train", *TINY, f"hydra.run.dir={run_dir}"))
+    process = start("make", "train", *STOPPABLE, f"hydra.run.dir={run_dir}")
     signal_when(process, run_dir / "checkpoints" / "last.ckpt", signal.SIGKILL)
-    assert summary(run_dir)["status"] == "running"  # died without a word: never a fake end
+    assert read_summary(run_dir)["status"] == "running"  # died without a word: never a fake end
     rows_before = pd.read_csv(run_dir / "metrics.csv")
 
-    result = run(make_command("train", f"resume={run_dir}"))
+    result = run("make", "train", f"resume={run_dir}")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
-    resumed = summary(run_dir)
+    resumed = read_summary(run_dir)
     assert resumed["status"] == "completed"
     assert resumed["resumed_from"] == str(run_dir / "checkpoints" / "last.ckpt")
     whole = _uninterrupted(tmp_path)
@@ -108,20 +119,20 @@ def test_sigkill_after_first_checkpoint_then_resume_equals_uninterrupted(tmp_pat
 @pytest.mark.slow
 def test_sigterm_saves_a_checkpoint_marks_interrupted_and_resumes(tmp_path):
     run_dir = tmp_path / "preempted"
-    process = start(python_command(*TINY, f"hydra.run.dir={run_dir}"))
+    process = start("-m", "dlkit.cli.train", *STOPPABLE, f"hydra.run.dir={run_dir}")
     # the first epoch's checkpoint exists: the signal arrives in the middle of the second epoch
     output = signal_when(process, run_dir / "checkpoints" / "epoch_000.ckpt", signal.SIGTERM)
     assert process.returncode == 143, output[-3000:]
 
-    stopped = summary(run_dir)
+    stopped = read_summary(run_dir)
     assert stopped["status"] == "interrupted", stopped
     assert "SIGTERM" in stopped["error"]
     last = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=True)
     assert last["global_step"] > 0
 
-    result = run(make_command("train", f"resume={run_dir}"))
+    result = run("make", "train", f"resume={run_dir}")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    resumed = summary(run_dir)
+    resumed = read_summary(run_dir)
     assert resumed["status"] == "completed"
     assert resumed["test"] == _uninterrupted(tmp_path)["test"]
 
@@ -138,7 +149,7 @@ def test_sigterm_saves_a_checkpoint_marks_interrupted_and_resumes(tmp_path):
 )
 def test_resume_of_a_folder_that_cannot_resume_says_why(tmp_path, make_folder, message):
     make_folder(tmp_path)
-    result = run(python_command(f"resume={tmp_path}"))
+    result = run("-m", "dlkit.cli.train", f"resume={tmp_path}")
     assert result.returncode != 0
     assert message in result.stderr
 

@@ -14,7 +14,6 @@ from dlkit.runs import folder as run_folder
 from dlkit.runs.distributed import RANK_VARIABLES
 from dlkit.runs.folder import (
     RunFolder,
-    StudyFolder,
     SweepFolder,
     write_json_atomic,
     write_text_atomic,
@@ -34,36 +33,21 @@ def test_the_files_of_a_run_folder(tmp_path):
         run.hydra_settings: ".hydra/hydra.yaml",
         run.hydra_overrides: ".hydra/overrides.yaml",
         run.picture(RunFolder.learning_curves_png): "learning_curves.png",
-        run.model_file("onnx"): "model.onnx",
-        run.model_file("torchscript"): "model.pt",
         run.fold(2).summary: "fold_2/summary.json",
         run.metrics: "metrics.csv",
-        run.tokenizer: "tokenizer.json",
         run.lock: ".run.lock",
     }
     assert {path: path.relative_to(tmp_path).as_posix() for path in named} == named
 
 
-def test_the_files_of_a_sweep_and_of_a_study(tmp_path):
-    """The names README's tables give: a sweep's root, a lesson's report, a study's summary."""
+def test_the_files_of_a_sweep(tmp_path):
+    """The names README's tables give for a sweep's root."""
     sweep = SweepFolder(tmp_path)
     named = {
         sweep.config: "multirun.yaml",
         sweep.summary_csv: "sweep_summary.csv",
         sweep.summary_png: "sweep_summary.png",
         sweep.cv_summary: "cv_summary.json",
-        sweep.device_locks: ".devices",
-        sweep.lesson_png: "lesson.png",
-        sweep.lesson_md: "lesson.md",
-    }
-    assert {path: path.relative_to(tmp_path).as_posix() for path in named} == named
-    study = StudyFolder.of_study(tmp_path, "search")
-    named = {
-        study.summary_csv: "studies/search/study_summary.csv",
-        study.summary_png: "studies/search/study_summary.png",
-        study.importance_png: "studies/search/param_importances.png",
-        study.parallel_coordinate_png: "studies/search/parallel_coordinate.png",
-        study.timeline_png: "studies/search/timeline.png",
     }
     assert {path: path.relative_to(tmp_path).as_posix() for path in named} == named
 

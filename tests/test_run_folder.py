@@ -20,13 +20,12 @@ from dlkit.runs import folder as run_folder
 from dlkit.runs.folder_lock import hold
 from dlkit.runs.summary import RunSummary
 from dlkit.training.run import train
-from tests.conftest import CONFIG_DIR, ROOT
-from tests.faults import TINY, environment, python_command, run, start, summary
+from tests.helpers import CONFIG_DIR, ROOT, STOPPABLE, clean_environment, read_summary, run, start
 
 
 def test_summary_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
     run = RunSummary(tmp_path, seed=1)
-    assert summary(tmp_path)["status"] == "running"  # from the very start
+    assert read_summary(tmp_path)["status"] == "running"  # from the very start
 
     def dump_half(data, file, **kwargs):
         file.write('{"status": "compl')
@@ -35,7 +34,7 @@ def test_summary_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
     monkeypatch.setattr(run_folder.json, "dump", dump_half)
     with pytest.raises(OSError, match="disk full"):
         run.finish("completed")
-    assert summary(tmp_path) == {"status": "running", "seed": 1}  # the old file, intact
+    assert read_summary(tmp_path) == {"status": "running", "seed": 1}  # the old file, intact
     assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]  # no temporary file left
 
 
@@ -47,7 +46,7 @@ def test_a_run_whose_reports_fail_does_not_say_completed(compose_train, monkeypa
     cfg = compose_train("debug=fdr")
     with pytest.raises(RuntimeError, match="confusion matrix"):
         train(cfg)
-    assert summary(Path(cfg.paths.output_dir))["status"] == "failed"
+    assert read_summary(Path(cfg.paths.output_dir))["status"] == "failed"
 
 
 def _folder(key: str) -> str:
@@ -81,7 +80,9 @@ def test_two_sweeps_started_together_never_share_a_folder(tmp_path):
         "hydra.sweep.dir=${paths.log_dir}/multiruns/${now:%Y-%m-%d}_${unique:}",
     ]
     sweeps = [
-        subprocess.Popen(command, cwd=ROOT, env=environment(), stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            command, cwd=ROOT, env=clean_environment(), stderr=subprocess.PIPE, text=True
+        )
         for _ in range(2)
     ]
     for sweep in sweeps:
@@ -95,12 +96,14 @@ def test_two_sweeps_started_together_never_share_a_folder(tmp_path):
 
 def test_a_second_run_in_a_folder_in_use_stops(tmp_path):
     """`hydra.run.dir=X` twice at once: the second stops before writing anything into X."""
-    first = start(python_command(*TINY, "trainer.max_epochs=50", f"hydra.run.dir={tmp_path}"))
+    first = start(
+        "-m", "dlkit.cli.train", *STOPPABLE, "trainer.max_epochs=50", f"hydra.run.dir={tmp_path}"
+    )
     try:
         deadline = time.monotonic() + 120
         while not (tmp_path / ".run.lock").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        second = run(python_command(*TINY, f"hydra.run.dir={tmp_path}"), timeout=120)
+        second = run("-m", "dlkit.cli.train", *STOPPABLE, f"hydra.run.dir={tmp_path}", timeout=120)
         assert second.returncode == 2, second.stdout[-2000:] + second.stderr[-2000:]
         assert "is in use by a live run" in second.stderr and "Traceback" not in second.stderr
     finally:

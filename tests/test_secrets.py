@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 
 from dlkit.runs.secrets import MaskSecrets, load_dotenv, masked
 from dlkit.training.run import train
-from tests.faults import environment
+from tests.helpers import clean_environment
 
 FROM_ENV = "env-secret-4f9a2c"
 FROM_DOTENV = "dotenv-secret-7b1e5d"
@@ -40,7 +40,7 @@ def test_a_secret_in_the_config_reaches_no_file(compose_train, monkeypatch):
 def test_a_run_never_writes_or_prints_a_secret(tmp_path):
     (tmp_path / ".env").write_text(f"MLFLOW_TRACKING_TOKEN={FROM_DOTENV}\n")
     run_dir = tmp_path / "run"
-    env = environment() | {"WANDB_API_KEY": FROM_ENV}
+    env = clean_environment() | {"WANDB_API_KEY": FROM_ENV}
     env.pop("MLFLOW_TRACKING_TOKEN", None)
     result = subprocess.run(
         [

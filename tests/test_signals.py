@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.faults import TINY, make_command, python_command, run, summary
+from tests.helpers import STOPPABLE, read_summary, run
 
 T, K = signal.SIGTERM, signal.SIGKILL
-# (hook, the call that signals, signal): TINY trains 3 epochs of 4 batches, 2 validation batches
+# (hook, the call that signals, signal): STOPPABLE trains 3 epochs of 4 batches, 2 validation batches
 MOMENTS = [
     ("on_train_batch_start", 5, T), ("on_train_batch_start", 6, T), ("on_train_batch_start", 8, T),
     ("on_train_batch_end", 7, T), ("on_train_batch_start", 10, T),
@@ -31,8 +31,8 @@ MOMENTS = [
 @pytest.mark.slow  # forty processes
 def test_every_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path):
     whole = tmp_path / "whole"
-    assert run(python_command(*TINY, f"hydra.run.dir={whole}")).returncode == 0
-    expected = summary(whole)["test"]
+    assert run("-m", "dlkit.cli.train", *STOPPABLE, f"hydra.run.dir={whole}").returncode == 0
+    expected = read_summary(whole)["test"]
 
     def interrupt_and_resume(index_moment):
         index, (hook, at, signum) = index_moment
@@ -43,15 +43,15 @@ def test_every_interrupted_run_resumes_to_the_uninterrupted_result(tmp_path):
             f"+callbacks.zz_signal.at={at}",
             f"+callbacks.zz_signal.signum={int(signum)}",
         )
-        stopped = run(python_command(*TINY, *stop, f"hydra.run.dir={folder}"))
+        stopped = run("-m", "dlkit.cli.train", *STOPPABLE, *stop, f"hydra.run.dir={folder}")
         moment = f"{signal.Signals(signum).name} at call {at} of {hook}"
         if stopped.returncode == 0:
             return f"{moment}: the run was not stopped"
-        resumed = run(make_command("train", f"resume={folder}", "ARGS=~callbacks.zz_signal"))
+        resumed = run("make", "train", f"resume={folder}", "ARGS=~callbacks.zz_signal")
         if resumed.returncode != 0:
             return f"{moment}: resume exited {resumed.returncode}\n{resumed.stderr[-2000:]}"
-        if summary(folder)["test"] != expected:
-            return f"{moment}: {summary(folder)['test']} != {expected}"
+        if read_summary(folder)["test"] != expected:
+            return f"{moment}: {read_summary(folder)['test']} != {expected}"
         return None
 
     with ThreadPoolExecutor(max_workers=2) as pool:

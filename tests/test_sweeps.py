@@ -10,8 +10,7 @@ from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState
 
 from hydra_plugins.dlkit_sweepers.search_space import distribution
-from tests.cli import SHORT, TINY, folders, output, run_module, run_train
-from tests.conftest import read_summary
+from tests.helpers import SHORT, TINY, folders, output, read_summary, run, run_module
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -23,9 +22,9 @@ def _summary_csv(sweep_dir: Path) -> pd.DataFrame:
 
 def test_grid_sweep_records_a_failing_job_and_goes_on(tmp_path):
     sweep_dir = tmp_path / "sweep"
-    result = run_train(
+    result = run("-m", "dlkit.cli.train",
         *TINY, *folders(tmp_path), "data.batch_size=0,32", f"hydra.sweep.dir={sweep_dir}",
-        multirun=True,
+        "--multirun",
     )  # fmt: skip
     assert result.returncode == 0, output(result)[-3000:]
     table = _summary_csv(sweep_dir)
@@ -40,9 +39,9 @@ def test_grid_sweep_records_a_failing_job_and_goes_on(tmp_path):
 
 def test_a_grid_sweep_whose_every_job_fails_exits_with_an_error(tmp_path):
     sweep_dir = tmp_path / "sweep"
-    result = run_train(
+    result = run("-m", "dlkit.cli.train",
         *TINY, *folders(tmp_path), "optimizer.lr=-1,-2", f"hydra.sweep.dir={sweep_dir}",
-        multirun=True,
+        "--multirun",
     )  # fmt: skip
     assert result.returncode == 1, output(result)[-3000:]
     assert "every job of the sweep failed (2)" in output(result)
@@ -74,20 +73,22 @@ def test_a_complete_study_says_so_and_runs_nothing(tmp_path):
 
 def _default_study(tmp_path: Path) -> optuna.Study:
     """The study `hparams_search=digits_cnn_optuna` keeps in its default storage."""
-    from dlkit.sweeps.storage import open_storage
+    from dlkit_sweep_workers.storage import open_storage
 
     storage = open_storage(str(tmp_path / "logs" / "optuna.journal"), None, None)
     return optuna.load_study(study_name="digits_cnn", storage=storage)
 
 
 def _optuna(tmp_path: Path, sweep: str, *overrides: str):
-    return run_train(
+    return run(
+        "-m",
+        "dlkit.cli.train",
         *SHORT,
         *folders(tmp_path),
         "hparams_search=digits_cnn_optuna",
         f"hydra.sweep.dir={tmp_path / sweep}",
         *overrides,
-        multirun=True,
+        "--multirun",
     )
 
 
@@ -164,9 +165,9 @@ def test_ready_searches_compose_with_a_valid_space(search, data):
 
 @pytest.mark.slow
 def test_mnist1d_search_runs_a_trial(tmp_path):
-    result = run_train(
+    result = run("-m", "dlkit.cli.train",
         *SHORT, *folders(tmp_path), "hparams_search=mnist1d_cnn_optuna", "hydra.sweeper.n_trials=1",
-        f"hydra.sweep.dir={tmp_path / 'sweep'}", multirun=True,
+        f"hydra.sweep.dir={tmp_path / 'sweep'}", "--multirun",
     )  # fmt: skip
     assert result.returncode == 0, output(result)[-3000:]
     assert list(_summary_csv(tmp_path / "sweep")["status"]) == ["completed"]
@@ -176,8 +177,8 @@ def test_trials_left_running_by_a_stopped_sweep_are_failed():
     import subprocess
     import sys
 
-    from dlkit.sweeps.study import fail_abandoned_trials
-    from dlkit.sweeps.trial_attrs import BOOT, PID, this_machine
+    from dlkit_sweep_workers.study import fail_abandoned_trials
+    from dlkit_sweep_workers.trial_attrs import BOOT, PID, this_machine
 
     stopped = subprocess.Popen([sys.executable, "-c", "pass"])
     stopped.wait()  # its pid now belongs to no process

@@ -9,8 +9,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from dlkit.training.run import train
-from tests.cli import run_make
-from tests.conftest import FEW_BATCHES, TINY_MLP, read_summary
+from tests.helpers import FEW_BATCHES, TINY_MLP, read_summary, run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -92,7 +91,8 @@ def test_a_failing_run_says_failed(compose_train):
 
 def test_make_train_passes_overrides_to_hydra(tmp_path):
     run_dir = tmp_path / "run"
-    result = run_make(
+    result = run(
+        "make",
         "train",
         "model=mlp",
         "trainer.max_epochs=1",
@@ -108,7 +108,7 @@ def test_make_train_passes_overrides_to_hydra(tmp_path):
 
 
 def test_make_train_args_reach_hydra():
-    result = run_make("train", "model=mlp", "ARGS=--cfg job")
+    result = run("make", "train", "model=mlp", "ARGS=--cfg job")
     assert result.returncode == 0, result.stderr[-3000:]
     printed = OmegaConf.create(result.stdout)
     assert printed.model.net._target_ == "dlkit.models.nets.mlp.MLP"

@@ -2,7 +2,7 @@
 
 import sys
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_augmentation

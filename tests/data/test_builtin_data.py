@@ -9,7 +9,7 @@ import torch
 from dlkit.data.sequences import MNIST1DDataModule
 from dlkit.data.tables import SklearnTableDataModule
 from dlkit.training.run import train
-from tests.conftest import read_summary
+from tests.helpers import read_summary
 
 
 def test_mnist1d_keeps_its_own_split_and_is_cached(tmp_path):

@@ -10,7 +10,7 @@ import torch
 from dlkit.data.csv_table import CSVDataModule
 from dlkit.data.splits import split_indices
 from dlkit.training.run import train
-from tests.conftest import read_summary
+from tests.helpers import read_summary
 
 
 def _table(n: int = 300, seed: int = 0) -> pd.DataFrame:
@@ -132,8 +132,8 @@ def _write(tmp_path: Path, frame: pd.DataFrame) -> Path:
             {},
             r"target column 'label' .* is empty in 6 row\(s\) \(lines \[2, 52",
         ),
-        (None, {"target": "price", "drop": ["id", "label"]}, r"fractional .*data.task=regression"),
-        (None, {"task": "regression"}, r"regression needs numbers .*data.task=classification"),
+        (None, {"target": "price", "drop": ["id", "label"]}, r"fractional .*set task=regression"),
+        (None, {"task": "regression"}, r"regression needs numbers .*set task=classification"),
         (
             lambda f: f.assign(name=[f"customer {i}" for i in range(len(f))]),
             {},

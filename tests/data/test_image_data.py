@@ -13,7 +13,7 @@ from PIL import Image
 
 from dlkit.data.images import ImageFolderDataModule, TorchvisionDataModule
 from dlkit.training.run import train
-from tests.conftest import read_summary
+from tests.helpers import read_summary
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -8,7 +8,7 @@ import torch
 
 from dlkit.data.sequences import SequenceNpzDataModule
 from dlkit.training.run import train
-from tests.conftest import read_summary
+from tests.helpers import read_summary
 
 
 def _sequences(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -69,7 +69,10 @@ def test_npz_regression(tmp_path):
     np.savez(path, x=x, y=x.mean(axis=(1, 2)))
     datamodule = SequenceNpzDataModule(str(path), task="regression")
     datamodule.setup("fit")
-    assert datamodule.model_kwargs()["num_outputs"] == 1
+    kwargs = datamodule.model_kwargs()
+    assert kwargs["num_targets"] == 1
+    train_targets = datamodule.datasets["train"].tensors[1].double()  # the training part's alone
+    assert kwargs["target_mean"] == pytest.approx(train_targets.mean().item())
 
 
 @pytest.mark.parametrize(

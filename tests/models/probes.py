@@ -1,5 +1,6 @@
 """Callbacks that record what happens inside a fit, for tests to assert on."""
 
+import traceback
 from typing import ClassVar
 
 import lightning.pytorch as L
@@ -48,3 +49,40 @@ class AutocastProbe(L.Callback):
     def _record(net: torch.nn.Module, inputs, output: torch.Tensor) -> None:
         if net.training:
             AutocastProbe.seen.append((torch.is_autocast_enabled("cpu"), output.dtype))
+
+
+READS = ("item", "tolist", "__bool__", "cpu", "numpy", "__float__", "__int__", "__index__")
+HOST_BOOKKEEPING = ("torch/optim/",)  # Adam's step counters: host tensors on every device
+
+
+class CountHostReads(L.Callback):
+    """Counts the host reads of tensors made inside training steps (the window of the hooks):
+    `found` names each (method, file and line)."""
+
+    found: ClassVar[list[str]] = []
+
+    def __init__(self) -> None:
+        self.active = False
+        self.originals = {name: getattr(torch.Tensor, name) for name in READS}
+
+    def setup(self, trainer, pl_module, stage) -> None:
+        for name, original in self.originals.items():
+
+            def counted(tensor, *args, _name=name, _original=original, **kwargs):
+                if self.active:
+                    caller = traceback.extract_stack(limit=3)[0]
+                    if not any(part in caller.filename for part in HOST_BOOKKEEPING):
+                        CountHostReads.found.append(f"{_name} in {caller.filename}:{caller.lineno}")
+                return _original(tensor, *args, **kwargs)
+
+            setattr(torch.Tensor, name, counted)
+
+    def teardown(self, trainer, pl_module, stage) -> None:
+        for name, original in self.originals.items():
+            setattr(torch.Tensor, name, original)
+
+    def on_train_batch_start(self, *args, **kwargs) -> None:
+        self.active = True
+
+    def on_train_batch_end(self, *args, **kwargs) -> None:
+        self.active = False

@@ -16,21 +16,15 @@ class _Synthetic(BaseDataModule):
     def __init__(
         self,
         *args,
-        task: str = "classification",
         num_classes: int = 3,
         num_samples: int = 120,
         shape: tuple[int, ...] | None = None,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self._task = task
         self.num_classes_wanted = num_classes
         self.num_samples = num_samples
         self.shape = tuple(shape) if shape else SHAPES[self.modality]
-
-    @property
-    def task(self) -> str:
-        return self._task
 
     def load(self) -> LoadedData:
         generator = torch.Generator().manual_seed(self.seed)
@@ -62,7 +56,7 @@ def synthetic_data(modality: str, task: str = "classification", num_classes: int
     cls = target[modality]
     return [
         f"data._target_={cls.__module__}.{cls.__name__}",
-        f"+data.task={task}",
+        f"task={task}",
         f"+data.num_classes={num_classes}",
         "data.batch_size=16",
     ]

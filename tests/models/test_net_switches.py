@@ -9,8 +9,8 @@ from torch import nn
 from torchvision.models.resnet import BasicBlock
 
 from dlkit.models.nets.transformer import sinusoidal_positions
+from tests.models.nets import COMPATIBLE, build_net
 from tests.models.synthetic import SHAPES
-from tests.models.test_nets import COMPATIBLE, build_net
 
 
 def _all(net: nn.Module, kind: type) -> list[nn.Module]:

@@ -1,58 +1,13 @@
 """Every net: forward/backward on each data shape it takes, a fit through the Hydra compose path,
 and a clear error for a shape it does not take."""
 
-import functools
-
-import hydra
 import pytest
 import torch
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
-from omegaconf import DictConfig
 
 from dlkit.training.run import train
-from tests.conftest import CONFIG_DIR, read_summary
+from tests.helpers import CONFIG_DIR, read_summary
+from tests.models.nets import COMPATIBLE, INCOMPATIBLE, PAIRS, build_net
 from tests.models.synthetic import SHAPES, synthetic_data
-
-# every model= option and the data modalities it fits (text: tests/models/test_text_nets.py)
-COMPATIBLE = {
-    "mlp": ("image", "sequence", "table"),
-    "cnn": ("image", "sequence"),
-    "resnet": ("image",),
-    "timm": ("image",),
-    "rnn": ("sequence",),
-    "lstm": ("sequence",),
-    "gru": ("sequence",),
-    "transformer": ("sequence",),
-}
-PAIRS = [(model, modality) for model, modalities in COMPATIBLE.items() for modality in modalities]
-INCOMPATIBLE = [
-    (model, modality)
-    for model in COMPATIBLE
-    for modality in SHAPES
-    if modality not in COMPATIBLE[model]
-]
-
-
-@functools.cache
-def net_config(model: str, *switches: str) -> DictConfig:
-    """`model.net` as `make train model=<model> [switches…]` composes it (options build on others)."""
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return compose("train", overrides=[f"model={model}", *switches]).model.net
-
-
-def build_net(
-    model: str,
-    input_shape: tuple[int, ...],
-    num_outputs: int = 3,
-    switches: tuple[str, ...] = (),
-    **overrides,
-):
-    """The net of `model=<model> [switches…]`, sized as build_module sizes it."""
-    return hydra.utils.instantiate(net_config(model, *switches), **overrides)(
-        input_shape=input_shape, num_outputs=num_outputs
-    )
 
 
 def test_every_model_option_is_covered():

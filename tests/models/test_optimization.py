@@ -3,13 +3,13 @@ LearningRateMonitor logs has the schedule's shape."""
 
 from pathlib import Path
 
+import hydra
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
 from dlkit.models import schedulers
-from dlkit.training.build import build_optimizer
 from dlkit.training.run import train
 from tests.models.probes import GradientNormProbe
 from tests.models.synthetic import synthetic_data
@@ -55,8 +55,7 @@ def _train_losses(metrics: pd.DataFrame) -> np.ndarray:
 @pytest.mark.parametrize("name", ["sgd", "momentum", "rmsprop", "adam", "adamw"])
 def test_every_optimizer_takes_weight_decay(compose_train, name):
     cfg = compose_train(f"optimizer={name}", "optimizer.weight_decay=0.01")
-    factory, _ = build_optimizer(cfg)
-    optimizer = factory(params=[torch.nn.Parameter(torch.zeros(2))])
+    optimizer = hydra.utils.instantiate(cfg.optimizer)(params=[torch.nn.Parameter(torch.zeros(2))])
     assert optimizer.param_groups[0]["weight_decay"] == 0.01
     assert optimizer.param_groups[0]["lr"] == cfg.optimizer.lr
 

@@ -6,7 +6,7 @@ from hydra.core.hydra_config import HydraConfig
 
 from dlkit.config.compatibility import check_compatible
 from dlkit.training.run import train
-from tests.conftest import CONFIG_DIR, read_summary
+from tests.helpers import CONFIG_DIR, read_summary
 
 RECIPES = {
     "digits_mlp": ("digits", "mlp"),
@@ -18,16 +18,12 @@ RECIPES = {
     "mnist1d_transformer": ("mnist1d", "transformer"),
     "wine_mlp": ("wine", "mlp"),
     "diabetes_mlp": ("diabetes", "mlp"),
-    "surnames_gru": ("surnames", "gru"),
-    "surnames_transformer": ("surnames", "transformer"),
 }
-# recipes for the user's own data (a `data.path` to give): their runs are in their own tests
-OWN_DATA_RECIPES = {"finetune_image_folder"}  # tests/models/test_finetuned_runs.py
 
 
 def test_every_recipe_is_listed():
     recipes = {p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml")}
-    assert set(RECIPES) | OWN_DATA_RECIPES == recipes
+    assert set(RECIPES) == recipes
 
 
 @pytest.mark.parametrize("recipe", RECIPES)

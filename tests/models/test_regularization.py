@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch import nn
 
+from tests.models.nets import COMPATIBLE, build_net
 from tests.models.synthetic import SHAPES
-from tests.models.test_nets import COMPATIBLE, build_net
 
 
 @pytest.mark.parametrize("model", ["mlp", "cnn", "resnet", "gru", "transformer"])

@@ -7,11 +7,10 @@ import torch.nn.functional as F
 from sklearn.metrics import f1_score
 
 from dlkit.models.classification import ClassificationModule
-from dlkit.models.factory import build_module
 from dlkit.models.regression import RegressionModule
-from dlkit.training.build import build_optimizer
+from dlkit.training.build import build_datamodule, build_model
 from dlkit.training.run import train
-from tests.conftest import read_summary
+from tests.helpers import read_summary
 from tests.models.synthetic import synthetic_data
 
 # what these tests do not look at, left out to keep them fast
@@ -23,15 +22,17 @@ LEAN = [
 ]
 
 
+# a linear net (an MLP without hidden layers) and plain SGD, as configs give them
+LINEAR = {"_target_": "dlkit.models.nets.mlp.MLP", "hidden_sizes": []}
+SGD = {"_target_": "torch.optim.SGD", "_partial_": True, "lr": 0.1}
+
+
 def _module(task: str, **kwargs):
-    return build_module(
-        task=task,
-        input_shape=(6,),
-        num_outputs=3 if task == "classification" else 1,
-        net=lambda input_shape, num_outputs: torch.nn.Linear(input_shape[0], num_outputs),
-        optimizer=torch.optim.SGD,
-        **kwargs,
-    )
+    if task == "classification":
+        return ClassificationModule(
+            net=LINEAR, input_shape=[6], optimizer=SGD, num_classes=3, **kwargs
+        )
+    return RegressionModule(net=LINEAR, input_shape=[6], optimizer=SGD, **kwargs)
 
 
 def test_the_same_net_serves_regression(compose_train):
@@ -68,17 +69,48 @@ def test_label_smoothing_softens_the_loss():
 
 
 def test_label_smoothing_reaches_the_module_from_the_config(compose_train):
-    import hydra
-
     cfg = compose_train("model=mlp", "model.label_smoothing=0.2")
-    module = hydra.utils.instantiate(
-        cfg.model,
-        optimizer=build_optimizer(cfg)[0],
-        task="classification",
-        input_shape=(6,),
-        num_outputs=3,
-    )
+    module = build_model(cfg, build_datamodule(cfg))
     assert isinstance(module, ClassificationModule) and module.label_smoothing == 0.2
+
+
+def test_the_task_picks_the_lightning_module_and_the_metric(compose_train):
+    """`task=regression` (data=diabetes picks it) sets the LightningModule, the data's task and
+    the optimized metric together; the config names the module's class."""
+    cfg = compose_train("data=diabetes")
+    assert cfg.model._target_ == "dlkit.models.regression.RegressionModule"
+    assert (cfg.data.task, cfg.optimized_metric) == ("regression", "val/r2")
+    assert isinstance(build_model(cfg, build_datamodule(cfg)), RegressionModule)
+
+
+def test_a_task_that_does_not_fit_the_data_says_so(compose_train):
+    with pytest.raises(ValueError, match="serves regression, not task=classification"):
+        build_datamodule(compose_train("data=diabetes", "task=classification"))
+    cfg = compose_train("data=diabetes", "data.task=classification")  # the module stays
+    cfg.model._target_ = "dlkit.models.regression.RegressionModule"
+    with pytest.raises(
+        ValueError, match=r"data\.task=classification, but the model is a regression"
+    ):
+        build_model(cfg, build_datamodule(compose_train("data=wine")))
+
+
+def test_a_checkpoint_rebuilds_its_model_anywhere(trained_run):
+    """save_hyperparameters: the checkpoint holds the net's and optimizer's configs and the
+    sizes, in plain types, so Lightning's load_from_checkpoint needs nothing else."""
+    checkpoint = trained_run / "checkpoints" / "last.ckpt"
+    model = ClassificationModule.load_from_checkpoint(checkpoint, weights_only=True)
+    assert model.hparams.net["_target_"] == "dlkit.models.nets.mlp.MLP"
+    assert model.hparams.num_classes == 10 and list(model.hparams.input_shape) == [1, 8, 8]
+    saved = torch.load(checkpoint, weights_only=True)["state_dict"]
+    assert all(torch.equal(saved[k], v) for k, v in model.state_dict().items())
+    assert model(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
+
+
+def test_a_checkpoint_naming_something_else_than_a_net_is_refused():
+    with pytest.raises(ValueError, match=r"'os\.system' is not a torch\.nn"):
+        ClassificationModule(
+            net={"_target_": "os.system"}, input_shape=[6], optimizer=SGD, num_classes=3
+        )
 
 
 @pytest.mark.parametrize(
@@ -114,15 +146,13 @@ def test_bad_task_settings_say_what_to_do():
         _module("classification", label_smoothing=1.0)
     with pytest.raises(ValueError, match="unknown regression loss"):
         _module("regression", regression_loss="l3")
-    with pytest.raises(ValueError, match="unknown task"):
-        _module("ranking")
 
 
 def test_compile_switch_compiles_the_net_in_place():
     module = _module("classification", compile=True)
     assert module.net._compiled_call_impl is not None
     # parameter names, and so checkpoints, stay those of the plain net
-    assert set(module.state_dict()) >= {"net.weight", "net.bias"}
+    assert set(module.state_dict()) >= {"net.layers.1.weight", "net.layers.1.bias"}
 
 
 @pytest.mark.slow

@@ -2,10 +2,9 @@
 
 `learning_curves.png` when fitting ends; when testing ends, the held-out report of
 `dlkit.reports.held_out` (confusion matrix, per-class scores, ROC/PR curves for two classes;
-predicted-vs-true and residual plots for regression), the calibration of the probabilities
-(`dlkit.reports.calibration`) and the most confident mistakes (`dlkit.reports.mistakes`), kept
-in `test_report` for summary.json. Every rank takes part in gathering the test predictions and
-which test rows they are; only rank 0 writes files.
+predicted-vs-true and residual plots for regression), kept in `test_report` for summary.json.
+Every rank takes part in gathering the test predictions and which test rows they are
+(`test_outputs`, for reports that go further); only rank 0 writes files.
 """
 
 from dataclasses import dataclass
@@ -70,24 +69,21 @@ class ReportWriter(MetricHistory):
         rows = self._rows.compute().long().cpu().numpy()  # gathered in the same rank order
         if not trainer.is_global_zero:
             return
-        from dlkit.reports import calibration, held_out, mistakes  # matplotlib, scikit-learn
+        from dlkit.reports import held_out  # matplotlib, scikit-learn
 
         self.test_outputs = TestOutputs(predictions, targets, rows)
         num_classes = getattr(pl_module, "num_classes", None)
         if num_classes is None:
-            report = held_out.regression_report(predictions, targets, self.folder)
-            table = mistakes.largest_errors(predictions, targets, rows)
+            self.test_report = held_out.regression_report(predictions, targets, self.folder)
         else:
             names = getattr(trainer.datamodule, "class_names", None) or [
                 str(c) for c in range(num_classes)
             ]
-            targets = targets.astype(int)
-            report = held_out.classification_report(predictions, targets, names, self.folder)
-            report["calibration"] = calibration.calibration_report(
-                predictions, targets, self.folder.picture(self.folder.calibration_png)
+            self.test_report = held_out.classification_report(
+                predictions, targets.astype(int), names, self.folder
             )
-            table = mistakes.confident_mistakes(predictions, targets, names, rows)
-        report["mistakes"] = mistakes.mistakes_report(
-            table, trainer.datamodule, self.folder, regression=num_classes is None
-        )
-        self.test_report = report
+
+    @property
+    def run_summary(self) -> dict:
+        """What summary.json gets from it: the test report."""
+        return {"test_report": self.test_report} if self.test_report else {}

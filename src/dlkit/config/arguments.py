@@ -15,12 +15,6 @@ from omegaconf import DictConfig
 from dlkit.config.checks import message
 from dlkit.errors import ConfigError
 
-#: a named entry (a callback, a logger) with `enabled: false` is not built (`dlkit.training.build`)
-SWITCH = "enabled"
-# keys that `dlkit.training.build` takes out of a group before it instantiates the group's
-# target: the optimizer's own classes know nothing of the backbone's learning-rate factor
-BUILDER_KEYS = {"optimizer": ("backbone_lr_factor",)}
-
 
 def check_arguments(cfg: DictConfig) -> None:
     """Raise one ConfigError naming every key that no `_target_` takes."""
@@ -32,8 +26,7 @@ def check_arguments(cfg: DictConfig) -> None:
         if parameters is None:  # takes any keyword, or has no signature to read
             continue
         for key in node:
-            taken_out = key == SWITCH or key in BUILDER_KEYS.get(path, ())  # never passed on
-            if str(key).startswith("_") or taken_out or key in parameters:
+            if str(key).startswith("_") or key in parameters:
                 continue
             close = difflib.get_close_matches(str(key), sorted(parameters), n=1)
             suggestion = f" (did you mean {path}.{close[0]}?)" if close else ""

@@ -18,37 +18,21 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 
 from dlkit.config.values import (
-    BACKBONE_LR_FACTOR,
     BATCH_SIZE,
-    EMBEDDING_DIM,
-    MAX_LENGTH,
     PART,
     PROBABILITY,
     SHARE,
-    VOCAB_SIZE,
     Check,
-    boolean,
     existing_file,
     fraction_of_batches,
     integer,
     is_int,
     number,
     optional,
-    or_auto,
 )
 from dlkit.errors import ConfigError
 
 _ABSENT = object()  # a key the config does not have
-
-
-def weights_problem(pretrained: Any, weights: Any) -> str | None:
-    """A net takes its weights from the hub or from a file, not both."""
-    if pretrained and weights:
-        return (
-            f"model.net.pretrained=true and model.net.weights={weights} both give the net its "
-            "weights: pick one (pretrained downloads the hub's, weights loads your file)"
-        )
-    return None
 
 
 def fold_problem(num_folds: Any, fold: Any, folds_key: str, fold_key: str) -> str | None:
@@ -98,35 +82,21 @@ RULES: dict[str, Check] = {
     "trainer.limit_train_batches": optional(fraction_of_batches),
     "trainer.limit_val_batches": optional(fraction_of_batches),
     "trainer.limit_test_batches": optional(fraction_of_batches),
-    "optimizer.lr": or_auto(number(0, low_open=True)),
+    "optimizer.lr": number(0, low_open=True),
     "optimizer.weight_decay": number(0, low_open=False),
     "optimizer.momentum": number(0, 1, low_open=False),
-    "optimizer.backbone_lr_factor": BACKBONE_LR_FACTOR,
     "model.net.dropout": PROBABILITY,
-    "model.net.embedding_dim": EMBEDDING_DIM,
     "model.label_smoothing": PROBABILITY,
     "data.batch_size": BATCH_SIZE,
     "data.val_fraction": SHARE,
     "data.test_fraction": SHARE,
     "data.train_fraction": PART,
     "data.num_workers": integer(0),
-    "data.vocab_size": VOCAB_SIZE,
-    "data.max_length": MAX_LENGTH,
     "callbacks.early_stopping.patience": integer(0),
-    "audit.min_group_size": integer(1),
-    "explain.steps": integer(1),
-    "explain.window": optional(integer(1)),
-    "explain.limit": integer(1),
-    "explain.show": integer(1),
-    "explain.batch_size": BATCH_SIZE,
-    "callbacks.gradient_flow.enabled": boolean,
-    "callbacks.gradient_flow.every_n_steps": optional(integer(1)),
-    "callbacks.training_clock.enabled": boolean,
 }
 
 HINTS = {
-    "optimizer.lr": "a typical learning rate is 1e-3 (Adam) or 0.05 (SGD); auto finds one",
-    "optimizer.backbone_lr_factor": "e.g. 0.1: the backbone at a tenth of the head's rate",
+    "optimizer.lr": "a typical learning rate is 1e-3 (Adam) or 0.05 (SGD)",
     "model.net.dropout": "dropout is the probability of zeroing a unit: 0 turns it off",
     "trainer.max_epochs": "e.g. trainer.max_epochs=20",
 }
@@ -149,10 +119,6 @@ def check_config(cfg: DictConfig, command: str = "train") -> None:
             hint = f" ({HINTS[key]})" if key in HINTS else ""
             problems.append(f"{key} {problem}{hint}")
     problems += cv_problems(cfg.get("cv"))
-    net = OmegaConf.select(cfg, "model.net", default=None)
-    if isinstance(net, DictConfig):
-        problem = weights_problem(net.get("pretrained"), net.get("weights"))
-        problems += [problem] if problem else []
     data = cfg.get("data")
     if isinstance(data, DictConfig) and {"num_folds", "fold"} <= set(data):
         problem = fold_problem(data.num_folds, data.fold, "data.num_folds", "data.fold")

@@ -6,14 +6,13 @@ models that do fit, instead of failing deep inside a forward pass.
 
 from pathlib import Path
 
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf
 
 from dlkit.config import CONFIG_DIR
 from dlkit.errors import ConfigError
-
-MODEL_CONFIGS = CONFIG_DIR / "model"
 
 
 def check_compatible(cfg: DictConfig) -> None:
@@ -30,13 +29,22 @@ def check_compatible(cfg: DictConfig) -> None:
 
 
 def _models_for(modality: str) -> list[str]:
-    """Names of the `model=` options whose net takes `modality` (shared parts live in parts/)."""
+    """Names of the `model=` options whose net takes `modality` (shared parts live in parts/),
+    in the core's configs and those the packs add."""
     fitting = []
-    for path in sorted(MODEL_CONFIGS.glob("*.yaml")):
+    for path in sorted(p for root in _config_roots() for p in (root / "model").glob("*.yaml")):
         target = _net_target(path)
         if target and modality in getattr(get_class(target), "modalities", ()):
             fitting.append(path.stem)
     return fitting
+
+
+def _config_roots() -> list[Path]:
+    """The config folders on Hydra's search path (the core's, each pack's)."""
+    if not GlobalHydra.instance().is_initialized():
+        return [CONFIG_DIR]
+    sources = GlobalHydra.instance().config_loader().get_sources()
+    return [Path(s.path) for s in sources if s.scheme() == "file" and Path(s.path).is_dir()]
 
 
 def _net_target(path: Path) -> str | None:

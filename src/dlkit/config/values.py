@@ -54,14 +54,6 @@ def number(low: float, high: float = math.inf, *, low_open: bool, high_open: boo
     return check
 
 
-def boolean(value: Any) -> str | None:
-    return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
-
-
-def or_auto(check: Check) -> Check:
-    return lambda value: None if value == AUTO else check(value)  # `auto`, or what check passes
-
-
 def optional(check: Check) -> Check:
     return lambda value: None if value is None else check(value)
 
@@ -85,12 +77,6 @@ PROBABILITY = number(0, 1, low_open=False)  # dropout, label smoothing: [0, 1)
 SHARE = number(0, 1, low_open=True)  # a share of the data set: (0, 1)
 PART = number(0, 1, low_open=True, high_open=False)  # a share that may be all of it: (0, 1]
 BATCH_SIZE = integer(1)
-# text: the vocabulary holds padding and the unknown token besides at least one real token
-VOCAB_SIZE = integer(3)
-MAX_LENGTH = integer(1)  # tokens per text
-EMBEDDING_DIM = integer(1)
-BACKBONE_LR_FACTOR = number(0, low_open=True)  # the backbone's rate over the head's
-AUTO = "auto"  # a value the run finds itself: optimizer.lr=auto (the learning-rate finder)
 
 
 def require(name: str, value: Any, check: Check) -> Any:

@@ -1,14 +1,14 @@
 """What every data module shares: splits, folds, scaling fitted on the training part, batches.
 
-A subclass says how to load its samples (`load`) and what they are (`modality`, `task`); this base
-does the rest the same way for images, tables, sequences and texts:
+A subclass says how to load its samples (`load`) and what they are (`modality`, the `tasks` they
+can serve); this base does the rest the same way for images, tables and sequences:
 
 - seeded, stratified train/val/test splits and k-fold selection (`dlkit.data.splits`);
 - per-channel / per-feature standardization with statistics of the training part only
   (`dlkit.data.scaling`; a pretrained net's own: `standardization`), applied on the device;
 - augmentation of training batches only, on the device, drawn per sample (`dlkit.data.augmentation`);
 - in-memory tensors served a batch per index lookup, sharded over ranks (`dlkit.data.sampling`);
-- what the model needs to size itself: `input_shape`, `num_outputs`, `class_names`, `task`;
+- what the model needs to size itself (`model_kwargs`): the input shape, the number of classes;
 - for predictions on new data: `load_inputs(path)` with the preprocessing fitted in training,
   whose state (`state_dict`) Lightning stores in every checkpoint (`dlkit.data.new_inputs`).
 """
@@ -44,6 +44,8 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
 
     Args:
         data_dir: where data sets keep their files (`paths.data_dir`).
+        task: classification (targets are class labels) or regression (numbers); set with the
+            model's task (`task=regression`, configs/task/).
         batch_size: samples per batch and device (4 devices: 4 x batch_size per optimizer step).
         val_fraction, test_fraction: shares of the whole data set (of its training part with a
             shipped test split); train_fraction: the training part's share kept (stratified).
@@ -54,8 +56,8 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         augmentation: an `nn.Module` applied to training batches only (`configs/augmentation/`).
         num_workers, pin_memory, persistent_workers: passed to the DataLoaders.
 
-    Subclass a modality's base (`ImageDataModule`, `SequenceDataModule`, `TableDataModule`,
-    `dlkit.data.text.TextDataModule`) and return the samples from `load`:
+    Subclass a modality's base (`ImageDataModule`, `SequenceDataModule`, `TableDataModule`) and
+    return the samples from `load`:
 
         class MyImages(ImageDataModule):
             def load(self) -> LoadedData:
@@ -64,14 +66,19 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
                 return LoadedData(x=x, y=y, class_names=["cat", "dog"])
     """
 
-    #: "image" [C, H, W], "sequence" [T, F], "table" [F], "text" (ids [L]): which nets fit.
+    #: "image" [C, H, W], "sequence" [T, F], "table" [F] (packs add theirs): which nets fit.
     modality: str = "table"
+    #: the tasks the data set can serve (a set of labelled images: classification only)
+    tasks: tuple[str, ...] = TASKS
+    #: what `baseline_inputs` gives a classical model (`configs/baseline/` options say what they read)
+    baseline_reads: str = "numbers"
     #: the axis of a sample that holds channels/features; statistics are per entry of this axis.
     feature_axis: int = -1
 
     def __init__(
         self,
         data_dir: str = "data",
+        task: str = "classification",
         batch_size: int = 64,
         val_fraction: float = 0.15,
         test_fraction: float = 0.15,
@@ -87,6 +94,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
     ) -> None:
         super().__init__()
         self.data_dir = data_dir
+        self.task = task
         self.batch_size = require("batch_size", batch_size, BATCH_SIZE)
         self.val_fraction = val_fraction
         self.test_fraction = test_fraction
@@ -122,10 +130,6 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         """The split is made: `rows` indexes each split in `data.x` (test: None when shipped).
         Text keeps each split's raw strings here, for the classical baseline and the reports."""
 
-    @property
-    def task(self) -> str:
-        return "classification"
-
     def standardization(self, x_train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return fit_standardization(x_train, self.feature_axis)  # images.py: a pretrained net's
 
@@ -149,21 +153,29 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         return 1 if targets.ndim == 1 else targets.shape[1]
 
     def model_kwargs(self) -> dict:
-        """Everything the model factory needs from the data (`dlkit.models.factory`)."""
-        kwargs = dict(task=self.task, input_shape=self.input_shape, num_outputs=self.num_outputs)
-        if self.task == "regression":  # the net learns standardized targets
-            targets = self._require("train")[1].double()
-            kwargs.update(
-                target_mean=targets.mean().item(), target_std=targets.std().clamp_min(1e-6).item()
-            )
-        return kwargs
+        """What the task module needs from the data (`configs/model/` says so): the input shape
+        and the classes, or the targets' count, mean and std (the net learns them standardized)."""
+        kwargs: dict = {"input_shape": list(self.input_shape)}
+        if self.task == "classification":
+            return {**kwargs, "num_classes": self.num_classes}
+        targets = self._require("train")[1].double()
+        return {
+            **kwargs,
+            "num_targets": self.num_outputs,
+            "target_mean": targets.mean().item(),
+            "target_std": targets.std().clamp_min(1e-6).item(),
+        }
 
     # ----------------------------------------------------------------- Lightning hooks
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:  # Lightning calls setup once per stage; the split is made once
             return
-        if self.task not in TASKS:
-            raise DataError(f"unknown task {self.task!r}: expected one of {TASKS}")
+        if self.task not in self.tasks:
+            raise DataError(
+                f"{type(self).__name__} serves {' or '.join(self.tasks)}, not task={self.task}: "
+                f"choose task={self.tasks[0]} (it sets the data's task, the LightningModule and "
+                "the optimized metric together)"
+            )
         check_augmentation_fits(self.augmentation, self.modality, type(self).__name__)
         data = self.load()
         name = type(self).__name__
@@ -230,6 +242,13 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         if self.mean.device != x.device:
             self.mean, self.std = self.mean.to(x.device), self.std.to(x.device)
         return (x - self.mean) / self.std
+
+    def baseline_inputs(self, split: str) -> tuple:
+        """A split for a classical model (`dlkit.models.baseline`): the samples standardized like
+        the network's inputs (no augmentation), one flat vector each, and the targets."""
+        x, y = self._require(split)
+        x = self.transform_batch(x, augment=False)
+        return x.reshape(len(x), -1).numpy(), y.numpy()
 
     # ----------------------------------------------------------------- helpers
     def _require(self, split: str) -> tuple[torch.Tensor, ...]:

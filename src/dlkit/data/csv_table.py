@@ -18,8 +18,8 @@ from dlkit.errors import DataError
 
 
 class CSVDataModule(TableDataModule):
-    """`path`: the CSV file; `target`: the column to predict; `task`: classification (the target
-    holds class labels: text or whole numbers) or regression (numbers). `drop`: columns that are
+    """`path`: the CSV file; `target`: the column to predict: class labels (text or whole
+    numbers) for classification, numbers for regression (`task=regression`). `drop`: columns that are
     not features (identifiers, free text); `categorical`: numeric-looking columns that are really
     categories (zip codes, product codes). `test_path`: a test CSV of your own (else a test split is
     drawn from `path`). `sep`: the column separator."""
@@ -29,7 +29,6 @@ class CSVDataModule(TableDataModule):
         path: str,
         target: str,
         *args,
-        task: str = "classification",
         drop: Sequence[str] = (),
         categorical: Sequence[str] = (),
         max_categories: int = 50,
@@ -40,17 +39,12 @@ class CSVDataModule(TableDataModule):
         super().__init__(*args, **kwargs)
         self.path = path
         self.target = target
-        self._task = task
         self.drop = list(drop)
         self.categorical = list(categorical)
         self.max_categories = max_categories
         self.test_path = test_path
         self.sep = sep
         self.encoder: TableEncoder | None = None
-
-    @property
-    def task(self) -> str:
-        return self._task
 
     # ----------------------------------------------------------------- training data
     def load(self) -> LoadedData:
@@ -166,14 +160,14 @@ def csv_targets(
         if not is_numeric(values):
             raise DataError(
                 f"regression needs numbers in target column {column!r}, but {path} "
-                f"holds values such as {values.iloc[0]!r}: set data.task=classification "
+                f"holds values such as {values.iloc[0]!r}: set task=classification "
                 "for class labels"
             )
         return torch.from_numpy(values.to_numpy(np.float32)), None
     if values.dtype.kind == "f" and not np.all(np.mod(values.to_numpy(), 1) == 0):
         raise DataError(
             f"target column {column!r} holds fractional numbers such as "
-            f"{values[np.mod(values, 1) != 0].iloc[0]}: set data.task=regression to predict "
+            f"{values[np.mod(values, 1) != 0].iloc[0]}: set task=regression to predict "
             "numbers, or give class labels"
         )
     labels = values.astype("int64").astype(str) if values.dtype.kind == "f" else values

@@ -31,6 +31,7 @@ class ImageDataModule(BaseDataModule):
 
     modality = "image"
     feature_axis = 0  # channels
+    tasks = ("classification",)
 
     def __init__(self, *args, net_inputs: dict | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

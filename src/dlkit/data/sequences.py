@@ -45,6 +45,8 @@ class MNIST1DDataModule(SequenceDataModule):
     Generated once by the `mnist1d` package with its default arguments and cached as .npz; keeps
     the package's own 4,000/1,000 train/test split."""
 
+    tasks = ("classification",)
+
     @property
     def cache_file(self) -> Path:
         return Path(self.data_dir) / "mnist1d" / "mnist1d.npz"
@@ -77,19 +79,14 @@ class MNIST1DDataModule(SequenceDataModule):
 class SequenceNpzDataModule(SequenceDataModule):
     """Your own sequences in one .npz file (`numpy.savez`):
 
-    - `x`: [N, T] or [N, T, F] numbers; `y`: [N] class indices (or numbers with task=regression);
+    - `x`: [N, T] or [N, T, F] numbers; `y`: [N] class indices (numbers with `task=regression`);
     - optional `x_test` and `y_test`: a test split of your own (else one is drawn from x, y);
     - optional `class_names`: [num_classes] strings.
     """
 
-    def __init__(self, path: str, *args, task: str = "classification", **kwargs) -> None:
+    def __init__(self, path: str, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.path = path
-        self._task = task
-
-    @property
-    def task(self) -> str:
-        return self._task
 
     def load(self) -> LoadedData:
         path = Path(self.path).expanduser()

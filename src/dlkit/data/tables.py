@@ -93,8 +93,8 @@ class SklearnTableDataModule(TableDataModule):
         self.name = name
 
     @property
-    def task(self) -> str:
-        return SKLEARN_TABLES.get(self.name, (None, "classification"))[1]
+    def tasks(self) -> tuple[str, ...]:
+        return (SKLEARN_TABLES.get(self.name, (None, "classification"))[1],)
 
     def load(self) -> LoadedData:
         if self.name not in SKLEARN_TABLES:
@@ -106,7 +106,7 @@ class SklearnTableDataModule(TableDataModule):
         bunch = getattr(sklearn.datasets, SKLEARN_TABLES[self.name][0])()
         self.feature_names = [str(f) for f in bunch.feature_names]
         x = torch.from_numpy(bunch.data.astype(np.float32))
-        if self.task == "regression":
+        if self.tasks == ("regression",):
             return LoadedData(x=x, y=torch.from_numpy(bunch.target.astype(np.float32)))
         return LoadedData(
             x=x,

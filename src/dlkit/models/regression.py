@@ -1,7 +1,8 @@
 """Regression: the net predicts standardized targets; metrics and predictions are in target units.
 
-Standardizing the target (with statistics from the training part) keeps the loss near 1 whatever
-the target's scale, so the same learning rates work for every data set.
+Standardizing the target (with statistics from the training part, given by the data module)
+keeps the loss near 1 whatever the target's scale, so the same learning rates work for every
+data set.
 """
 
 import torch
@@ -15,16 +16,20 @@ LOSSES = {"mse": F.mse_loss, "mae": F.l1_loss, "huber": F.huber_loss}
 
 
 class RegressionModule(TaskModule):
+    task = "regression"
+
     def __init__(
         self,
-        *args,
-        loss: str = "mse",
+        *,
+        num_targets: int = 1,
         target_mean: float = 0.0,
         target_std: float = 1.0,
+        regression_loss: str = "mse",
         **kwargs,
     ) -> None:
-        super().__init__(*args, **kwargs)
-        self.loss_fn = LOSSES[check_choice("regression loss", loss, LOSSES)]
+        self.num_outputs = num_targets
+        self.loss_fn = LOSSES[check_choice("regression loss", regression_loss, LOSSES)]
+        super().__init__(**kwargs)
         self.register_buffer("target_mean", torch.tensor(float(target_mean)))
         self.register_buffer("target_std", torch.tensor(float(target_std)))
 

@@ -2,20 +2,24 @@
 
 A task module owns what depends on the kind of target (loss, metrics, how outputs become
 predictions); the net only maps inputs to outputs, so any net plugs into any task.
+
+Its arguments are plain values: the configs of the net, the optimizer and the schedule as dicts
+with a `_target_`, and the sizes the data module gives. `save_hyperparameters` keeps them in
+every checkpoint, so `ClassificationModule.load_from_checkpoint(path)` rebuilds the model
+anywhere, and the checkpoint still loads with `torch.load(weights_only=True)`.
 """
 
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import lightning.pytorch as L
 import torch
+from hydra.utils import get_object, instantiate
 from torch import nn
 from torchmetrics import CatMetric, MeanMetric, MetricCollection
 
-from dlkit.config.values import BACKBONE_LR_FACTOR, require
 from dlkit.errors import ConfigError
 from dlkit.models.checkpoint_mismatch import check_fits
-from dlkit.models.metric_chunks import InChunks
-from dlkit.models.nets.backbone import FineTunable
 from dlkit.models.schedulers import replanned
 
 SPLITS = ("train", "val", "test")
@@ -25,16 +29,18 @@ class TaskModule(L.LightningModule):
     """A net trained for one kind of target: subclass it for a new task (see classification.py).
 
     Args:
-        net: any `nn.Module` from inputs [B, *input_shape] to outputs [B, num_outputs].
-        optimizer: a partial optimizer (`configs/optimizer/`), called with the parameters.
-        scheduler: a partial schedule (`dlkit.models.schedulers`), called with the optimizer and
-            the run's total steps; None keeps the learning rate constant.
+        net: the net's config, `{"_target_": "dlkit.models.nets.cnn.CNN", "channels": …}`: any
+            `nn.Module` whose constructor takes `input_shape` and `num_outputs`.
+        input_shape: one sample's shape, from the data module ([C, H, W], [T, F], [F]).
+        optimizer: the optimizer's config (`configs/optimizer/`, `_partial_: true`).
+        scheduler: the schedule's config (`dlkit.models.schedulers`, `_partial_: true`), called
+            with the optimizer and the run's total steps; None keeps the learning rate constant.
         compile: `torch.compile` the net in place (parameter names, and checkpoints, unchanged).
-        backbone_lr_factor: for a net with a pretrained backbone (`FineTunable`), the backbone's
-            learning rate as a fraction of the head's (`optimizer.backbone_lr_factor`).
+        net_kwargs: what else the data tells the net (text: the vocabulary's size).
 
-    A subclass gives `make_metrics` (torchmetrics, computed per epoch and split), `compute_loss`
-    (on the net's raw outputs) and `predict_from_outputs` (what metrics and users see):
+    A subclass sets `task` and `num_outputs` and gives `make_metrics` (torchmetrics, computed
+    per epoch and split), `compute_loss` (on the net's raw outputs) and `predict_from_outputs`
+    (what metrics and users see):
 
         class WeightedClassification(ClassificationModule):
             def compute_loss(self, outputs, targets):
@@ -42,40 +48,35 @@ class TaskModule(L.LightningModule):
                 return F.cross_entropy(outputs, targets, weight=weights)
     """
 
+    task: str
+    num_outputs: int
+
     def __init__(
         self,
-        net: nn.Module,
-        optimizer: Callable[..., torch.optim.Optimizer],
-        scheduler: Callable[..., dict] | None = None,
+        net: Mapping[str, Any],
+        input_shape: Sequence[int],
+        optimizer: Mapping[str, Any],
+        scheduler: Mapping[str, Any] | None = None,
         compile: bool = False,
-        backbone_lr_factor: float = 1.0,
+        net_kwargs: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()
-        require("optimizer.backbone_lr_factor", backbone_lr_factor, BACKBONE_LR_FACTOR)
-        if backbone_lr_factor != 1.0 and not isinstance(net, FineTunable):
-            raise ConfigError(
-                f"optimizer.backbone_lr_factor={backbone_lr_factor} sets a pretrained backbone's "
-                f"learning rate, but {type(net).__name__} has no backbone: use model=resnet or "
-                "model=timm, or leave the factor at 1"
-            )
-        self.net = net
-        self.backbone_lr_factor = backbone_lr_factor
-        self.optimizer_factory = optimizer
-        self.scheduler_factory = scheduler
-        self._planned_schedule: dict | None = None  # the schedule's state as planned for this run
+        # the config is logged whole by the run; here only the checkpoint keeps them
+        self.save_hyperparameters(logger=False)
+        self.net = _instance_of(
+            nn.Module, net, input_shape=tuple(input_shape), num_outputs=self.num_outputs,
+            **(net_kwargs or {}),
+        )  # fmt: skip
         if compile:
             self.net.compile()  # in place: parameter names (and checkpoints) stay the same
-        # train_metrics, val_metrics, test_metrics; and each split's mean loss, exact across
-        # distributed ranks whatever their batch counts
-        # (each fed in chunks of batches: dlkit.models.metric_chunks says why)
-        metrics = MetricCollection(
-            {name: InChunks(metric) for name, metric in self.make_metrics().items()}
-        )
+        self._planned_schedule: dict | None = None  # the schedule's state as planned for this run
+        metrics = self.make_metrics()
         for split in SPLITS:
             setattr(self, f"{split}_metrics", metrics.clone(prefix=f"{split}/"))
-            # "disable": no NaN check, which would wait for the device at every step; a NaN loss
-            # shows as a NaN mean (and early stopping's finiteness check stops the run)
-            setattr(self, f"{split}_mean_loss", InChunks(MeanMetric(nan_strategy="disable")))
+            # each split's mean loss, exact across distributed ranks whatever their batch counts;
+            # "disable": no NaN check, which would make every step wait for the device (a NaN
+            # loss shows as a NaN mean, and the divergence guard stops the run)
+            setattr(self, f"{split}_loss", MeanMetric(nan_strategy="disable"))
         # the test split's predictions and targets, for the reports (confusion matrix, plots)
         self.test_predictions = CatMetric()
         self.test_targets = CatMetric()
@@ -127,7 +128,7 @@ class TaskModule(L.LightningModule):
         outputs = self(x)
         loss = self.compute_loss(outputs, targets)
         predictions = self.predict_from_outputs(outputs.detach())
-        metrics, mean_loss = getattr(self, f"{split}_metrics"), getattr(self, f"{split}_mean_loss")
+        metrics, mean_loss = getattr(self, f"{split}_metrics"), getattr(self, f"{split}_loss")
         metrics.update(predictions, targets)
         # the batch's loss once per sample: a mean weighted by batch size. (torchmetrics 1.9
         # ignores `weight=` when nan_strategy is "disable", the one strategy that does not sync.)
@@ -135,45 +136,37 @@ class TaskModule(L.LightningModule):
         if split == "test":
             self.test_predictions.update(predictions)
             self.test_targets.update(targets)
-        # Metric objects: Lightning computes, syncs and resets them once per epoch (no per-step
-        # sync). Handing them over once per epoch (on their first update since a reset) is enough;
-        # each `self.log` call costs about a millisecond of Lightning's bookkeeping, which at every
-        # step was most of what the template cost over a hand-written loop.
-        if mean_loss.update_count == 1:
-            self.log(
-                f"{split}/loss", mean_loss, on_step=False, on_epoch=True, prog_bar=split != "test"
-            )
-            self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=split == "val")
+        # metric objects: Lightning computes, syncs across ranks and resets them once per epoch
+        self.log(f"{split}/loss", mean_loss, on_step=False, on_epoch=True, prog_bar=split != "test")
+        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=split == "val")
         return loss
 
-    def parameter_groups(self) -> list:
-        """What the optimizer trains: the trainable parameters, in one group; for a pretrained
-        backbone that is frozen or has its own rate, a group "head" and a group "backbone" at
-        backbone_lr_factor x the head's rate (logged as lr-<Optimizer>/head, …/backbone)."""
-        net = self.net
-        if not (
-            isinstance(net, FineTunable) and (net.backbone_frozen or self.backbone_lr_factor != 1)
-        ):
-            return [p for p in self.parameters() if p.requires_grad]
-        groups = [{"params": [p for p in net.head_parameters() if p.requires_grad], "name": "head"}]
-        backbone = [p for p in net.backbone_parameters() if p.requires_grad]
-        if backbone:
-            groups.append({"params": backbone, "name": "backbone"})
-        return groups
-
     def configure_optimizers(self):
-        optimizer = self.optimizer_factory(params=self.parameter_groups())
-        for group in optimizer.param_groups:  # the schedules scale from these rates
-            if group.get("name") == "backbone":
-                group["lr"] *= self.backbone_lr_factor
-        if self.scheduler_factory is None:
+        # a net may give parameter groups of its own (a pretrained backbone at a lower rate)
+        groups = getattr(self.net, "parameter_groups", None)
+        params = groups() if groups else [p for p in self.parameters() if p.requires_grad]
+        optimizer = _instance_of(torch.optim.Optimizer, self.hparams.optimizer, params=params)
+        if self.hparams.scheduler is None:
             return optimizer
         total_steps = self.trainer.estimated_stepping_batches
         if total_steps == float("inf"):
-            raise ValueError(
+            raise ConfigError(
                 "the learning-rate schedule needs the run's length, but trainer.max_epochs=-1 and "
                 "trainer.max_steps=-1 make it endless: set one of them, or use scheduler=none"
             )
-        schedule = self.scheduler_factory(optimizer, total_steps=int(total_steps))
+        schedule = instantiate(self.hparams.scheduler)(optimizer, total_steps=int(total_steps))
         self._planned_schedule = schedule["scheduler"].state_dict()
         return {"optimizer": optimizer, "lr_scheduler": schedule}
+
+
+def _instance_of(kind: type, config: Mapping[str, Any], **kwargs) -> Any:
+    """`config` instantiated, once its `_target_` is known to be a `kind` (a net, an optimizer):
+    the configs may come from a checkpoint, which must not name just anything."""
+    target = config.get("_target_")
+    try:
+        cls = get_object(target) if isinstance(target, str) else None
+    except ImportError as error:
+        raise ConfigError(f"cannot import {target!r}: {error}") from error
+    if not (isinstance(cls, type) and issubclass(cls, kind)):
+        raise ConfigError(f"{target!r} is not a {kind.__module__}.{kind.__qualname__}")
+    return instantiate(dict(config), **kwargs, _partial_=False)

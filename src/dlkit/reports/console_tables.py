@@ -1,5 +1,4 @@
-"""Console tables (rich) of a run's results: per-class scores, calibration, the most confident
-mistakes, scores per group, folds with mean ± std, baseline.
+"""Console tables (rich) of a run's results: per-class scores, folds with mean ± std, baseline.
 
 They read the same dictionaries that go into summary.json, so what the console shows is what the
 file holds.
@@ -17,17 +16,6 @@ def print_result(result: dict, title: str | None = None, console: Console | None
     report = result.get("test_report") or {}
     if report.get("per_class"):
         console.print(per_class_table(report["per_class"]))
-    if report.get("calibration"):
-        calibration = report["calibration"]
-        console.print(
-            f"calibration: expected calibration error {calibration['ece']:.3f}, largest bin gap "
-            f"{calibration['mce']:.3f} ({calibration['n_bins']} bins; 0 is perfectly calibrated)"
-        )
-    if (report.get("mistakes") or {}).get("most_confident"):
-        console.print(mistakes_table(report["mistakes"]))
-    if result.get("groups"):
-        console.print(groups_table(result["groups"]))
-        console.print(gap_line(result["groups"]))
     if result.get("folds"):
         console.print(folds_table(result, title))
     if result.get("baseline"):
@@ -46,59 +34,6 @@ def per_class_table(per_class: dict[str, dict[str, float]]) -> Table:
             str(int(scores["support"])),
         )
     return table
-
-
-def mistakes_table(mistakes: dict) -> Table:
-    table = Table(
-        title=f"test split: the most confident of {mistakes['count']} mistakes "
-        f"(all in {mistakes['file']})",
-        title_justify="left",
-    )
-    for column in ("test row", "true", "predicted", "confidence", "p(true)"):
-        table.add_column(column, justify="right" if column != "true" else "left")
-    for m in mistakes["most_confident"]:
-        table.add_row(
-            str(m["test_row"]),
-            str(m["true"]),
-            str(m["predicted"]),
-            f"{m['confidence']:.3f}",
-            f"{m['probability_of_true']:.3f}",
-        )
-    return table
-
-
-def groups_table(report: dict) -> Table:
-    """One row per group: its support and scores."""
-    groups = report["groups"]
-    scores = [k for k in next(iter(groups.values())) if k not in ("support", "confusion_matrix")]
-    table = Table(title=f"test split by {report['column']}", title_justify="left")
-    table.add_column(report["column"])
-    table.add_column("support", justify="right")
-    for score in scores:
-        table.add_column(score.replace("_interval", " 95% interval"), justify="right")
-    for name, values in groups.items():
-        cells = [
-            f"{values[k][0]:.3f}-{values[k][1]:.3f}"
-            if k.endswith("interval")
-            else _number(values[k])
-            for k in scores
-        ]
-        table.add_row(name, str(values["support"]), *cells)
-    return table
-
-
-def gap_line(report: dict) -> str:
-    """The largest gap of the headline score, naming both groups and their support."""
-    score = report["headline"]
-    gap = report["largest_gap"].get(score)
-    if gap is None:
-        return f"largest gap in {score}: needs at least two groups with a score"
-    best, worst = gap["best"], gap["worst"]
-    return (
-        f"largest gap in {score} between {report['column']} groups: {gap['gap']:.3f}, "
-        f"{best['group']} {best[score]:.3f} (n={best['support']}) vs "
-        f"{worst['group']} {worst[score]:.3f} (n={worst['support']})"
-    )
 
 
 def folds_table(result: dict, title: str | None = None) -> Table:

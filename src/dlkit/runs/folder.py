@@ -5,19 +5,14 @@
     <run>/checkpoints/            the best checkpoint and last.ckpt (configs: paths.checkpoint_dir)
     <run>/metrics.csv             Lightning's CSV logger
     <run>/*.png                   learning curves, confusion matrix, ... (the `*_png` names below)
-    <run>/*.csv                   the most confident mistakes, attributions per row (`*_csv`)
-    <run>/tokenizer.json          text: the tokenizer fitted on the training texts
-    <run>/gradient_flow.csv       per-layer gradient norms (callbacks.gradient_flow.enabled=true)
-    <run>/comparison.png, .md     `make compare`: the runs' learning curves and final metrics
+    <run>/predictions.csv         `make predict`
     <run>/fold_<k>/               with cv.folds=k: a complete run folder per fold
     <run>/.hydra/                 Hydra's own records: config.yaml, hydra.yaml, overrides.yaml
     <run>/.run.lock               while a run uses the folder (a folder named on the command line)
 
-A sweep's folder holds one run folder per job, plus `multirun.yaml`, `sweep_summary.csv/.png`,
-`cv_summary.json` and, for a lesson, `lesson.png` and `lesson.md` (`SweepFolder`); the study that
-sweeps share, `logs/studies/<study>/` (`StudyFolder`). Files are written atomically (temporary
-file, then rename), so
-a reader never sees half a file.
+A sweep's folder holds one run folder per job, plus `multirun.yaml`, `sweep_summary.csv/.png` and
+`cv_summary.json` (`SweepFolder`). A pack names the files it adds in a module of its own. Files
+are written atomically (temporary file, then rename), so a reader never sees half a file.
 """
 
 import json
@@ -26,7 +21,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import IO, Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
@@ -43,30 +38,8 @@ class RunFolder:
     predicted_vs_true_png = "predicted_vs_true.png"
     residuals_png = "residuals.png"
     augmentation_preview_png = "augmentation_preview.png"
-    # the audit of a model: every test run (calibration, mistakes), `make eval
-    # audit.group_column=…` (per group), `make explain` (what drives the predictions)
-    calibration_png = "calibration.png"
-    confident_mistakes_png = "confident_mistakes.png"
-    confident_mistakes_csv = "confident_mistakes.csv"
-    largest_errors_csv = "largest_errors.csv"
-    group_metrics_png = "group_metrics.png"
-    attributions_png = "attributions.png"
-    attributions_csv = "attributions.csv"
-    attributions_npz = "attributions.npz"
-    gradient_flow_png = "gradient_flow.png"
-    gradient_flow_csv = "gradient_flow.csv"
-    lr_find_png = "lr_find.png"  # the learning-rate finder's loss against the rate
-    # `make compare` writes these into the first folder it is given (a run's or a sweep's)
-    comparison_png = "comparison.png"
-    comparison_md = "comparison.md"
     #: the pictures sent to the loggers that show images
     logged_pictures = (learning_curves_png, confusion_matrix_png)
-    #: `make export format=…` writes one of these
-    model_files: ClassVar[dict[str, str]] = {
-        "torch_export": "model.pt2",
-        "onnx": "model.onnx",
-        "torchscript": "model.pt",
-    }
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -76,7 +49,6 @@ class RunFolder:
         self.checkpoints = self.root / "checkpoints"
         self.last_checkpoint = self.checkpoints / "last.ckpt"
         self.predictions = self.root / "predictions.csv"
-        self.tokenizer = self.root / "tokenizer.json"  # text data: Tokenizer.from_file loads it
         self.hydra_config = self.root / ".hydra" / "config.yaml"
         self.hydra_settings = self.root / ".hydra" / "hydra.yaml"
         self.hydra_overrides = self.root / ".hydra" / "overrides.yaml"
@@ -87,9 +59,6 @@ class RunFolder:
 
     def picture(self, name: str) -> Path:
         return self.root / name
-
-    def model_file(self, export_format: str) -> Path:
-        return self.root / self.model_files[export_format]
 
     def fold(self, k: int) -> "RunFolder":
         return RunFolder(self.root / f"fold_{k}")
@@ -148,10 +117,6 @@ class SweepFolder:
             self.root / f"sweep_summary.{e}" for e in ("csv", "png")
         )
         self.cv_summary = self.root / "cv_summary.json"
-        # the GPUs that the sweep's parallel jobs hold, one lock file each (dlkit.sweeps.devices)
-        self.device_locks = self.root / ".devices"
-        # `make lesson name=…`: the lesson's figure and its report (dlkit.lessons)
-        self.lesson_png, self.lesson_md = self.root / "lesson.png", self.root / "lesson.md"
 
     def jobs(self) -> Iterator[RunFolder]:
         """The folders of the jobs that Hydra started (each has its `.hydra/`)."""
@@ -160,24 +125,6 @@ class SweepFolder:
 
     def save_config(self, cfg: DictConfig) -> None:
         write_text_atomic(self.config, OmegaConf.to_yaml(cfg))
-
-
-class StudyFolder:
-    """What `make sweep-summary` writes about a whole Optuna study, every worker's trials:
-    `logs/studies/<study name>/` (the sweeps of one worker each keep their own folders)."""
-
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-        self.summary_csv, self.summary_png = (
-            self.root / f"study_summary.{e}" for e in ("csv", "png")
-        )
-        self.importance_png = self.root / "param_importances.png"
-        self.parallel_coordinate_png = self.root / "parallel_coordinate.png"
-        self.timeline_png = self.root / "timeline.png"
-
-    @classmethod
-    def of_study(cls, log_dir: str | Path, study_name: str) -> "StudyFolder":
-        return cls(Path(log_dir) / "studies" / study_name)
 
 
 def write_json_atomic(path: str | Path, data: dict) -> None:

@@ -2,8 +2,9 @@
 
 Lightning's loggers write metrics and hyperparameters themselves; what they leave out is
 (1) the pictures the run folder holds (learning curves, confusion matrix), sent here to each
-logger that shows images, and (2) ending a W&B run: WandbLogger.finalize does not, so the next
-job of a sweep in the same process would be logged into the same run.
+logger that shows images (W&B's `log_image`; another logger takes them with a `log_picture(path)`
+method of its own), and (2) ending a W&B run: WandbLogger.finalize does not, so the next job of
+a sweep in the same process would be logged into the same run.
 """
 
 import logging
@@ -26,26 +27,18 @@ def log_hyperparameters(loggers: list, cfg: DictConfig) -> None:
 
 def log_pictures(loggers: list, folder: RunFolder) -> None:
     """Each picture of the run folder to each logger that shows images (CSV does not)."""
-    from lightning.pytorch.loggers import MLFlowLogger, TensorBoardLogger, WandbLogger
+    from lightning.pytorch.loggers import WandbLogger
 
     pictures = [folder.picture(name) for name in folder.logged_pictures]
     pictures = [path for path in pictures if path.is_file()]
     if not pictures:
         return
     for logger in loggers:
-        if isinstance(logger, TensorBoardLogger):
-            import matplotlib.image
-
-            for path in pictures:
-                image = matplotlib.image.imread(path)[..., :3]  # RGBA floats -> RGB
-                logger.experiment.add_image(path.stem, image, dataformats="HWC")
-            logger.experiment.flush()
-        elif isinstance(logger, WandbLogger):
-            for path in pictures:
+        for path in pictures:
+            if isinstance(logger, WandbLogger):
                 logger.log_image(key=path.stem, images=[str(path)])
-        elif isinstance(logger, MLFlowLogger):
-            for path in pictures:
-                logger.experiment.log_artifact(logger.run_id, str(path), artifact_path="pictures")
+            elif hasattr(logger, "log_picture"):
+                logger.log_picture(path)
 
 
 def finish_loggers(loggers: list, folder: RunFolder, rank_zero: bool, failed: bool) -> None:

@@ -35,6 +35,8 @@ _job_started = False
 
 def start(hydra_main: Callable[[], object], resumable: bool = False) -> None:
     """Run an entry point's Hydra main on the prepared command line."""
+    global _job_started
+    _job_started = False
     sys.argv[1:] = prepare_command_line(sys.argv[1:], resumable)
     try:
         hydra_main()

@@ -2,15 +2,17 @@
 
 The exported module is `dlkit.saved.inference.InferenceModel` (standardization -> net ->
 probabilities or values), so whoever serves it needs neither this package nor the training
-statistics. The batch size stays free. Each export is run back (`dlkit.saved.model_formats`) on
-a test batch of another size than the one traced, and must match PyTorch's outputs within
-`tolerance`, or the command fails.
+statistics. The batch size stays free. Each export is run back by its format (`format=…`,
+`dlkit.saved.model_formats`) on a test batch of another size than the one traced, and must
+match PyTorch's outputs within `tolerance`, or the command fails.
 """
 
 import logging
 
+import hydra
 import numpy as np
 import torch
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from dlkit.data.samples import to_float
@@ -18,22 +20,20 @@ from dlkit.errors import ConfigError
 from dlkit.saved.command import command_run
 from dlkit.saved.inference import InferenceModel
 from dlkit.saved.load import load_run
-from dlkit.saved.model_formats import FORMATS
 
 log = logging.getLogger(__name__)
 
 
 def export(cfg: DictConfig) -> dict:
+    name = HydraConfig.get().runtime.choices.format
     with command_run(cfg) as command:
-        if cfg.format not in FORMATS:
-            raise ConfigError(f"unknown export format={cfg.format}: choose {' or '.join(FORMATS)}")
-        model_format = FORMATS[cfg.format]
+        model_format = hydra.utils.instantiate(cfg.format)
         if model_format.deprecated:
-            log.warning("format=%s is deprecated in PyTorch: prefer torch_export", cfg.format)
+            log.warning("format=%s is deprecated in PyTorch: prefer torch_export", name)
         run = load_run(command.ckpt_path, "export")
         model = InferenceModel(run.model, run.datamodule).eval()
         batch = _test_batch(run.datamodule)
-        path = command.folder.model_file(cfg.format)
+        path = command.folder.root / model_format.file
         path.parent.mkdir(parents=True, exist_ok=True)
         example = batch[:2]  # traced on 2 samples, checked on more: the batch size stays free
         try:
@@ -41,10 +41,10 @@ def export(cfg: DictConfig) -> dict:
         except OSError:  # the folder, not the model
             raise
         except Exception as error:  # the exporters' errors are long; the cause comes first
-            others = " or ".join(f for f in FORMATS if f != cfg.format)
             raise ConfigError(
-                f"this model cannot be exported as {cfg.format} "
-                f"({type(error).__name__}: {str(error).splitlines()[0]}): try format={others}"
+                f"this model cannot be exported as {name} "
+                f"({type(error).__name__}: {str(error).splitlines()[0]}): try another format "
+                "(configs/format/ lists them)"
             ) from error
         exported = model_format.run(path, batch)
         with torch.inference_mode():
@@ -57,7 +57,7 @@ def export(cfg: DictConfig) -> dict:
                 f"(tolerance {cfg.tolerance}): the export is not faithful, do not deploy it"
             )
         command.result.update(
-            format=cfg.format,
+            format=name,
             model_file=str(path),
             run_dir=str(run.folder.root),
             task=run.datamodule.task,

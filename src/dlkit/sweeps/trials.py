@@ -1,16 +1,12 @@
-"""The Optuna trial this job runs, for callbacks that report to it.
+"""The Optuna trial this job runs, for callbacks that report to it (`OptunaPruning`).
 
 The sweeper tells each job its trial number (`hydra.sweeper.trial`). A job running in the
 sweeper's own process (Hydra's basic launcher) finds the study registered here; a job in another
 process or on another machine (joblib, SLURM) loads it from the study's persistent storage.
 """
 
-import logging
-
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
-
-log = logging.getLogger(__name__)
 
 _STUDIES: dict = {}
 
@@ -46,8 +42,9 @@ def current_trial():
             )
         pruner = instantiate(sweeper.pruner) if sweeper.pruner else optuna.pruners.NopPruner()
         # the sweeper hands each job the storage with its file paths made absolute
-        storage = open_storage(sweeper.storage, heartbeat_interval=None, grace_period=None)
-        study = optuna.load_study(study_name=sweeper.study_name, storage=storage, pruner=pruner)
+        study = optuna.load_study(
+            study_name=sweeper.study_name, storage=open_storage(sweeper.storage), pruner=pruner
+        )
     # Optuna has no public lookup from trial number to trial id (optuna-integration reads
     # the same private fields)
     trial_id = study._storage.get_trial_id_from_study_id_trial_number(study._study_id, number)

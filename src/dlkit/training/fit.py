@@ -2,7 +2,7 @@
 
 seed -> data module (splits, dims) -> model sized by the data -> classical baseline (optional)
 -> loggers, callbacks, Trainer -> fit -> validate and test the best checkpoint -> the result
-that goes into summary.json.
+that goes into summary.json (with what callbacks add to it: the test report, ...).
 """
 
 import logging
@@ -24,9 +24,7 @@ from dlkit.training.build import (
     build_loggers,
     build_model,
     build_trainer,
-    choose_optimized_metric,
 )
-from dlkit.training.tuning import use_found_learning_rate
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +37,6 @@ def fit_and_test(cfg: DictConfig, folder: RunFolder) -> dict:
 
     datamodule = build_datamodule(cfg)
     datamodule.write_files(folder)  # what it fitted (text: tokenizer.json)
-    metric = choose_optimized_metric(cfg, datamodule.task)
-    if found_lr := use_found_learning_rate(cfg, datamodule, folder):  # optimizer.lr=auto
-        L.seed_everything(cfg.seed, workers=True)  # the model starts as with the rate given
     model = build_model(cfg, datamodule)
     # the classical baseline on the same split, first: a misfit choice stops before training
     baseline = fit_baseline(cfg.baseline, datamodule, model) if cfg.get("baseline") else None
@@ -63,6 +58,7 @@ def fit_and_test(cfg: DictConfig, folder: RunFolder) -> dict:
     finish_loggers(loggers, folder, rank_zero=trainer.is_global_zero, failed=False)
 
     val_scores = split_metrics(_merged(val), "val")
+    metric = cfg.optimized_metric
     result = {
         "task": datamodule.task,
         "val": val_scores,
@@ -73,13 +69,10 @@ def fit_and_test(cfg: DictConfig, folder: RunFolder) -> dict:
         # the samples of each split (the training split after data.train_fraction)
         "samples": {split: len(data) for split, data in datamodule.datasets.items()},
     }
-    reports = [c for c in trainer.callbacks if getattr(c, "test_report", None)]
-    if reports:  # per-class scores, confusion matrix, ROC/PR areas of the test split
-        result["test_report"] = reports[0].test_report
+    for callback in trainer.callbacks:  # the test report, a learning-rate finder's suggestion
+        result.update(getattr(callback, "run_summary", None) or {})
     if baseline:
         result["baseline"] = baseline
-    if found_lr:
-        result["lr_find"] = found_lr
     return result
 
 

@@ -59,8 +59,6 @@ def cross_validate(cfg: DictConfig, folder: RunFolder, folds: int) -> dict:
             summary.fail(error)
             raise
         results.append({"fold": fold, **result})
-    with open_dict(cfg):  # the fold runs chose the task's default metric
-        cfg.optimized_metric = results[0]["optimized_metric"]["name"]
     return aggregate_folds(results, folds)
 
 

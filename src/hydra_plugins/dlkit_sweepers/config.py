@@ -25,8 +25,8 @@ class OptunaSweeperConf:
     # sampler and pruner stay configs until the study exists (the sampler's seed depends on it)
     _recursive_: bool = False
     # the sampler (`_target_` + arguments); its seed is offset by the trials already in the study.
-    # constant_liar: TPE treats the trials other workers run as bad, not as absent, so parallel
-    # workers spread out instead of all sampling next to the same point.
+    # constant_liar: TPE treats the trials still running as bad, not as absent, so parallel
+    # trials (n_jobs) spread out instead of all sampling next to the same point.
     # Another class: hydra.sweeper.sampler=null 'hydra.sweeper.sampler={_target_: …, …}'
     sampler: Any = field(
         default_factory=lambda: {
@@ -46,10 +46,9 @@ class OptunaSweeperConf:
     )
     # minimize | maximize; null: from the optimized metric (min for losses and errors)
     direction: str | None = None
-    # where the study lives (dlkit.sweeps.storage): a journal file (a path ending in .journal)
-    # for one or many processes on one machine, postgresql://… or mysql+pymysql://… across
-    # machines, sqlite:///….db for one process; null keeps it in memory (lost when the sweep
-    # ends). A relative path is taken from the project root (paths.root_dir).
+    # where the study lives (dlkit.sweeps.storage): a journal file (a path ending in .journal),
+    # a database URL (sqlite:///….db), or null: in memory (lost when the sweep ends). A relative
+    # path is taken from the project root (paths.root_dir).
     storage: str | None = "${paths.log_dir}/optuna.journal"
     # re-running with the same storage and study name continues the study
     study_name: str | None = "${task_name}"
@@ -57,11 +56,6 @@ class OptunaSweeperConf:
     n_trials: int = 20
     # trials launched at once (in parallel with hydra/launcher=joblib or slurm)
     n_jobs: int = 1
-    # a running trial's worker records a heartbeat every heartbeat_interval seconds; a trial
-    # whose heartbeat is older than grace_period (a worker killed, a machine lost) is failed by
-    # the other workers. null: no heartbeat (an in-memory study has none)
-    heartbeat_interval: int | None = 10
-    grace_period: int | None = 60
     # the search space: interval(…), choice(…), range(…), tag(log, interval(…)), or a, b, c.
     # Another space: hydra.sweeper.params=null 'hydra.sweeper.params={key: "choice(…)"}'
     params: Any = None

@@ -5,25 +5,24 @@ cannot prune, and a crashed search starts over. Here:
 
 - the study lives in `storage` under `study_name`, so re-running the same command continues it
   (`n_trials` is the number of finished trials the study should reach, old ones included);
-- any number of sweeps (workers) on one or many machines share a study: each asks for a trial
-  only while the study's finished and running trials are fewer than `n_trials`, counting and
-  asking under a lock every worker of the storage shares (`dlkit.sweeps.ask_lock`), and a
-  worker that has nothing left to ask waits for the others' trials to end;
-- a worker's heartbeat keeps its trials alive; the trials of a worker that died are failed by
-  the others once it lapses (`dlkit.sweeps.heartbeat`);
 - each job is told its trial number (`hydra.sweeper.trial`), so the `OptunaPruning` callback can
   report intermediate validation scores to that trial and stop it when the pruner says so;
 - a failing job is recorded as a failed trial and the search goes on; a pruned one as pruned;
-- job folders are named by trial number, so a resumed study's folders continue the numbering.
+- job folders are named by trial number, so a resumed study's folders continue the numbering;
+- `n_jobs` trials run at once with a parallel launcher (`hydra/launcher=joblib`).
+
+One sweep works on a study at a time. The steps a shared study needs differently (opening the
+storage, the trials left by others, asking, launching, the end) are the methods between
+`open_storage` and `finish`, which a sweeper for a study that workers share overrides.
 """
 
 import logging
+import math
 import sys
-import warnings
 from typing import Any
 
 from hydra.core.plugins import Plugins
-from hydra.core.utils import JobReturn
+from hydra.core.utils import JobReturn, JobStatus
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from hydra.utils import instantiate
@@ -52,8 +51,6 @@ class OptunaSweeper(Sweeper):
         n_trials: int,
         n_jobs: int,
         params: dict[str, str] | None,
-        heartbeat_interval: int | None = None,
-        grace_period: int | None = None,
         trial: int | None = None,
     ) -> None:
         if n_trials < 1 or n_jobs < 1:
@@ -69,10 +66,9 @@ class OptunaSweeper(Sweeper):
         self.n_trials = n_trials
         self.n_jobs = n_jobs
         self.params = params
-        self.heartbeat_interval, self.grace_period = heartbeat_interval, grace_period
         self.config: DictConfig | None = None
-        self.launcher = None
         self.hydra_context: HydraContext | None = None
+        self.launcher = None
 
     def setup(
         self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
@@ -96,43 +92,37 @@ class OptunaSweeper(Sweeper):
         import optuna
 
         from dlkit.runs.folder import SweepFolder
-        from dlkit.sweeps.ask_lock import ask_lock
-        from dlkit.sweeps.heartbeat import fail_stale_trials
-        from dlkit.sweeps.storage import describe, open_storage, resolve_storage
-        from dlkit.sweeps.study import (
-            count_trials,
-            fail_abandoned_trials,
-            open_study,
-            wait_for_other_workers,
-        )
+        from dlkit.sweeps.storage import describe, resolve_storage
         from dlkit.sweeps.trials import register_study
 
         space, fixed = self._search_space(arguments)
         value = resolve_storage(self.storage, self.config.paths.root_dir)
         if value != self.storage:  # each job opens the same file, wherever it runs
             fixed.append(f"hydra.sweeper.storage={quoted(value)}")
-        storage = open_storage(value, self.heartbeat_interval, self.grace_period)
-        study = open_study(
-            storage,
-            self.study_name,
-            self.direction or self._direction_from_metric(),
-            self.config.get("optimized_metric"),
+        storage = self.open_storage(value)
+        study = optuna.create_study(
+            storage=storage,
+            study_name=self.study_name,
+            direction=self.direction or self._direction_from_metric(),
+            load_if_exists=True,
         )
+        metric = self.config.get("optimized_metric")
+        if metric and "optimized_metric" not in study.user_attrs:
+            study.set_user_attr("optimized_metric", metric)  # names the values in summaries
         register_study(study)  # jobs in this process reach it directly (also in memory)
-        fail_abandoned_trials(study)
-        fail_stale_trials(study)
+        self.prepare(study)
         study.pruner = (
             instantiate(self.pruner_cfg) if self.pruner_cfg else optuna.pruners.NopPruner()
         )
-        finished, running, previous = count_trials(study)
         log.info(
             "study %r (%s, %s): %d trials so far, searching %s",
             study.study_name,
             study.direction.name.lower(),
             describe(value),
-            previous,
+            len(study.trials),
             ", ".join(space),
         )
+        finished = sum(t.state.is_finished() for t in study.get_trials(deepcopy=False))
         if finished >= self.n_trials:
             log.info(
                 "study %r is complete: %d finished trials, hydra.sweeper.n_trials=%d. To search "
@@ -145,33 +135,16 @@ class OptunaSweeper(Sweeper):
             _log_best(study)
             return []
         SweepFolder(self.config.hydra.sweep.dir).save_config(self.config)
-
+        study.sampler = self._sampler(offset=len(study.trials))
         returns: list[JobReturn] = []
-        seeded = False
-        while True:
-            fail_stale_trials(study)  # the trials of workers that died end as failed
-            with ask_lock(value, storage, study.study_name):
-                finished, running, total = count_trials(study)
-                free = self.n_trials - finished - running
-                if free <= 0:
-                    break
-                if not seeded:  # workers starting together each get a sampler seed of their own
-                    study.sampler, seeded = self._sampler(offset=total), True
-                with warnings.catch_warnings():  # the heartbeat is ours, not Study.optimize's
-                    warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
-                    trials = [study.ask(space) for _ in range(min(self.n_jobs, free))]
+        while trials := self.ask(study, space, storage):
             returns.extend(self._run(study, storage, trials, fixed))
-        wait_for_other_workers(study, storage, self.n_trials)
+        self.finish(study, storage)
         _log_best(study)
         return returns
 
     def _run(self, study, storage, trials, fixed: list[str]) -> list[JobReturn]:
         """Launch one batch of trials and tell the study how each ended."""
-        from pathlib import Path
-
-        from dlkit.sweeps.heartbeat import Heartbeat
-        from dlkit.sweeps.study import claim, tell
-
         batch = [
             [
                 *fixed,
@@ -181,14 +154,39 @@ class OptunaSweeper(Sweeper):
             for trial in trials
         ]
         self.validate_batch_is_legal(batch)
-        for trial in trials:  # the folder as Hydra names it by default; the job's own, once told
-            claim(trial, str(Path(self.config.hydra.sweep.dir) / str(trial.number)))
-        # optuna-integration reads the same private id: the storage beats for trial ids
-        with Heartbeat(storage, [trial._trial_id for trial in trials]):
-            results = self.launcher.launch(batch, initial_job_idx=trials[0].number)
+        results = self.launch(storage, trials, batch)
         for trial, result in zip(trials, results, strict=True):
-            tell(study, trial, result)
+            value, state = outcome(result, trial.number)
+            self.tell(study, trial, value, state)
         return results
+
+    # ------------------------------------------------------------------ what sharing changes
+    def open_storage(self, value: str | None):
+        from dlkit.sweeps.storage import open_storage
+
+        return open_storage(value)
+
+    def prepare(self, study) -> None:
+        """Trials still running belong to a sweep that stopped (one sweep at a time): failed."""
+        from optuna.trial import TrialState
+
+        for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            log.warning("trial %d was left running by a stopped sweep: failed", trial.number)
+            study.tell(trial.number, state=TrialState.FAIL)
+
+    def ask(self, study, space: dict, storage) -> list:
+        """The next trials, while the study has fewer than `n_trials` finished and running."""
+        free = self.n_trials - len(study.get_trials(deepcopy=False))  # none runs between asks
+        return [study.ask(space) for _ in range(min(self.n_jobs, max(free, 0)))]
+
+    def launch(self, storage, trials: list, batch: list[list[str]]) -> list[JobReturn]:
+        return self.launcher.launch(batch, initial_job_idx=trials[0].number)
+
+    def tell(self, study, trial, value: float | None, state) -> None:
+        study.tell(trial, value, state=state)
+
+    def finish(self, study, storage) -> None:
+        """The search is over for this sweep."""
 
     # ------------------------------------------------------------------ helpers
     def _search_space(self, arguments: list[str]) -> tuple[dict, list[str]]:
@@ -214,12 +212,30 @@ class OptunaSweeper(Sweeper):
 
     def _sampler(self, offset: int):
         """The configured sampler; a seeded one is reseeded by the number of trials the study
-        holds when this worker first asks, so that a resumed search does not replay its first
-        suggestions, nor do workers that start together repeat each other's."""
+        holds, so that a resumed search does not replay its first suggestions."""
         cfg = OmegaConf.to_container(OmegaConf.create(self.sampler_cfg), resolve=True)
         if cfg.get("seed") is not None:
             cfg["seed"] = int(cfg["seed"]) + offset
         return instantiate(cfg)
+
+
+def outcome(result: JobReturn, number: int) -> tuple[float | None, Any]:
+    """How trial `number`'s job ended, as Optuna records it: (value, state); said in the log."""
+    import optuna
+    from optuna.trial import TrialState
+
+    if result.status == JobStatus.COMPLETED:
+        value = result.return_value
+        if value is not None and math.isfinite(float(value)):
+            return float(value), TrialState.COMPLETE
+        log.error("trial %d returned %r instead of a number: failed", number, value)
+        return None, TrialState.FAIL
+    error = result._return_value  # JobReturn.return_value would re-raise it
+    if isinstance(error, optuna.TrialPruned):
+        log.info("trial %d pruned: %s", number, error)
+        return None, TrialState.PRUNED
+    log.error("trial %d failed (%s: %s); the search goes on", number, type(error).__name__, error)
+    return None, TrialState.FAIL
 
 
 def _log_best(study) -> None:

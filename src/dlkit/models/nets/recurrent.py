@@ -1,24 +1,16 @@
-"""Recurrent nets (RNN, LSTM, GRU) over sequences [T, F] and texts; a 1-D signal is F = 1 feature
-per step, a text one embedded token per step.
+"""Recurrent nets (RNN, LSTM, GRU) over sequences [T, F]; a 1-D signal is F = 1 feature per step.
 
 A recurrent net reads the sequence one step at a time and carries a hidden state, so it sees
 order and can handle any length. LSTM and GRU gate that state, which keeps gradients alive over
 long sequences where a plain RNN's vanish. One class: `cell` picks the torch layer.
-
-Texts are padded at the end. A forward pass reads the real tokens before any padding, so its
-output at the last real token is padding-free and is gathered there on the device. The
-backward direction of a bidirectional net would read the padding first: there the batch is
-packed (`pack_padded_sequence`), which takes the lengths on the host, one small copy per batch.
 """
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from dlkit.config.values import PROBABILITY, check_choice, require
 from dlkit.models.nets.init import init_weights
 from dlkit.models.nets.shapes import check_sequence_shape
-from dlkit.models.nets.tokens import last_real, masked_mean, token_inputs
 
 CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 POOLINGS = ("last", "mean")
@@ -28,11 +20,10 @@ class RecurrentNet(nn.Module):
     """Stacked (optionally bidirectional) recurrent layers, then a linear head.
 
     `pooling="last"`: the head reads the last layer's final hidden state (both directions'
-    when bidirectional; text: the state after its last real token); `"mean"`: the mean of the
-    outputs over all time steps (text: over its real tokens).
+    when bidirectional); `"mean"`: the mean of the outputs over all time steps.
     """
 
-    modalities = ("sequence", "text")
+    modalities = ("sequence",)
 
     def __init__(
         self,
@@ -47,15 +38,12 @@ class RecurrentNet(nn.Module):
         activation: str = "tanh",
         norm: bool = False,
         init: str = "default",
-        embedding_dim: int = 64,
-        vocab_size: int | None = None,
-        padding_id: int = 0,
     ) -> None:
         super().__init__()
         require("dropout", dropout, PROBABILITY)
         check_choice("recurrent cell", cell, CELLS)
         check_choice("pooling", pooling, POOLINGS)
-        self.tokens, shape = token_inputs(input_shape, vocab_size, embedding_dim, padding_id)
+        shape = tuple(input_shape)
         check_sequence_shape(cell.upper(), shape)
         kwargs = {}
         if cell == "rnn":  # LSTM and GRU have their own gate nonlinearities
@@ -81,8 +69,6 @@ class RecurrentNet(nn.Module):
         init_weights(self, init, activation if cell == "rnn" else "tanh")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.tokens is not None:
-            return self.head(self._read_text(*self.tokens(x)))
         outputs, state = self.rnn(x)  # outputs [B, T, directions x H]
         if self.pooling == "mean":
             return self.head(outputs.mean(dim=1))
@@ -93,18 +79,3 @@ class RecurrentNet(nn.Module):
         directions = 2 if self.rnn.bidirectional else 1
         # the last layer's final state of each direction: [directions, B, H] -> [B, directions x H]
         return hidden[-directions:].transpose(0, 1).flatten(1)
-
-    def _read_text(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Embedded tokens [B, L, E] with their mask -> features [B, width], padding unread."""
-        if not self.rnn.bidirectional:
-            outputs, _ = self.rnn(x)
-            return (
-                masked_mean(outputs, mask) if self.pooling == "mean" else last_real(outputs, mask)
-            )
-        lengths = mask.sum(dim=1).clamp_min(1).cpu()
-        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        outputs, state = self.rnn(packed)
-        if self.pooling == "last":
-            return self._final_state(state)
-        outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=x.shape[1])
-        return masked_mean(outputs, mask)

@@ -1,4 +1,4 @@
-"""Transformer encoder over sequences [T, F] and texts: every step attends to every other step.
+"""Transformer encoder over sequences [T, F]: every step attends to every other step.
 
 Each token is one step, or a patch of `patch_size` steps (as a Vision Transformer cuts an image
 into patches): fewer, richer tokens make attention cheaper and short signals easier to learn.
@@ -7,23 +7,17 @@ Attention has no notion of order, so each step gets a position added to its embe
 (one trainable vector per position) or sinusoidal (fixed waves of different frequencies, as in
 "Attention Is All You Need"). The sequence is summarized by a learned class token prepended to
 it, or by the mean over the steps.
-
-Text (token ids [L]) is embedded first (`embedding_dim`) and read as a sequence of L steps; the
-padding is masked out of attention (`src_key_padding_mask`) and out of the mean, so it changes
-no prediction. A patch is padding only when all its tokens are.
 """
 
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from dlkit.config.values import PROBABILITY, check_choice, require
 from dlkit.models.nets.activations import make_activation
 from dlkit.models.nets.init import init_weights
 from dlkit.models.nets.shapes import check_sequence_shape
-from dlkit.models.nets.tokens import masked_mean, token_inputs
 
 POSITIONS = ("learned", "sinusoidal")
 POOLINGS = ("cls", "mean")
@@ -37,7 +31,7 @@ class Transformer(nn.Module):
     original post-norm arrangement (`False`).
     """
 
-    modalities = ("sequence", "text")
+    modalities = ("sequence",)
 
     def __init__(
         self,
@@ -54,15 +48,12 @@ class Transformer(nn.Module):
         pooling: str = "cls",
         init: str = "xavier_uniform",
         patch_size: int = 1,
-        embedding_dim: int = 64,
-        vocab_size: int | None = None,
-        padding_id: int = 0,
     ) -> None:
         super().__init__()
         require("dropout", dropout, PROBABILITY)
         check_choice("positions", positions, POSITIONS)
         check_choice("pooling", pooling, POOLINGS)
-        self.tokens, shape = token_inputs(input_shape, vocab_size, embedding_dim, padding_id)
+        shape = tuple(input_shape)
         check_sequence_shape("Transformer", shape)
         if d_model % num_heads:
             raise ValueError(f"d_model ({d_model}) must be divisible by num_heads ({num_heads})")
@@ -72,10 +63,9 @@ class Transformer(nn.Module):
         self.pooling = pooling
         self.patch_size = patch_size
         # one token per patch of `patch_size` steps: a linear map of the patch, written as a
-        # strided convolution (a ragged end shorter than a patch is left out; text: padded)
+        # strided convolution (a ragged end shorter than a patch is left out)
         self.embed = nn.Conv1d(features, d_model, kernel_size=patch_size, stride=patch_size)
-        patches = -(-length // patch_size) if self.tokens else length // patch_size
-        num_positions = patches + (pooling == "cls")
+        num_positions = length // patch_size + (pooling == "cls")
         if positions == "learned":
             self.positions = nn.Parameter(torch.randn(1, num_positions, d_model) * 0.02)
         else:
@@ -100,29 +90,25 @@ class Transformer(nn.Module):
         init_weights(self, init, activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.tokens is not None:
-            tokens, mask = self._text_patches(*self.tokens(x))
-        else:
-            tokens, mask = self.embed(x.transpose(1, 2)).transpose(1, 2), None  # [B, P, d_model]
+        return self.read_patches(self.embed(x.transpose(1, 2)).transpose(1, 2))  # [B, P, d_model]
+
+    def read_patches(self, tokens: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Patch embeddings [B, P, d_model] -> outputs. `mask` [B, P] (True: a real patch) keeps
+        the padding of sequences padded to one length out of attention and of the mean."""
         if self.cls_token is not None:
             tokens = torch.cat([self.cls_token.expand(len(tokens), -1, -1), tokens], dim=1)
             mask = None if mask is None else torch.cat([mask.new_ones(len(mask), 1), mask], 1)
-        # positions for as many patches as there are: texts shorter than the longest fit too
+        # positions for as many patches as there are (shorter sequences fit too)
         encoded = self.encoder(
             tokens + self.positions[:, : tokens.shape[1]],
             src_key_padding_mask=None if mask is None else ~mask,
         )
         if self.cls_token is not None:
             return self.head(encoded[:, 0])
-        return self.head(encoded.mean(dim=1) if mask is None else masked_mean(encoded, mask))
-
-    def _text_patches(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """Embedded tokens [B, L, E] -> patches [B, P, d_model] and their mask [B, P]: padded
-        (with zeros, as padding embeds) to whole patches, so that no real token is left out."""
-        ragged = -x.shape[1] % self.patch_size
-        x, mask = F.pad(x, (0, 0, 0, ragged)), F.pad(mask, (0, ragged), value=False)
-        patches = self.embed(x.transpose(1, 2)).transpose(1, 2)
-        return patches, mask.reshape(len(mask), -1, self.patch_size).any(dim=-1)
+        if mask is None:
+            return self.head(encoded.mean(dim=1))
+        weights = mask.unsqueeze(-1).to(encoded.dtype)
+        return self.head((encoded * weights).sum(dim=1) / weights.sum(dim=1).clamp_min(1.0))
 
 
 def sinusoidal_positions(length: int, d_model: int) -> torch.Tensor:

@@ -1,0 +1,219 @@
+"""`make explain`: what drives a trained model's predictions, as pictures (Captum attributions).
+
+The inputs are new ones (`input=<file or folder>`, read and preprocessed like `make predict`)
+or, without `input`, the run's test split; at most `explain.limit` of them. Each gets the
+attribution of its prediction by `explain.method` (`dlkit_audit.attributions.methods`), written as
+`attributions.png` (heat maps over images, a line under each signal, bars per column of a table),
+`attributions.npz` (the arrays) and, for tables, `attributions.csv` (one row per input, one
+column per CSV column, one-hot columns summed back onto theirs).
+"""
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from omegaconf import DictConfig
+
+from dlkit.config.values import check_choice
+from dlkit.data.samples import to_float
+from dlkit.errors import DataError
+from dlkit.saved.command import command_run
+from dlkit.saved.load import load_run
+from dlkit.saved.predict import image_names
+from dlkit_audit.attributions import methods, pictures
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Explained:
+    x: torch.Tensor  # standardized, as the model takes them
+    shown: torch.Tensor  # as the data holds them (images in [0, 1]), for the pictures
+    targets: torch.Tensor | None  # true classes or values, when known
+    names: list[str]
+    source: str
+
+
+def explain(cfg: DictConfig) -> dict:
+    settings = cfg.explain
+    with command_run(cfg, input=cfg.get("input"), method=settings.method) as command:
+        check_choice("explain.method", settings.method, methods.METHODS)  # before any loading
+        run = _load(command.ckpt_path)
+        methods.check_method(settings.method, run.model.net)
+        samples = explained_samples(run.datamodule, cfg.get("input"), settings.limit)
+        attributions = methods.attribute(
+            run.model,
+            samples.x,
+            settings.method,
+            steps=settings.steps,
+            window=settings.window,
+            batch_size=settings.batch_size,
+        )
+        summary = write_explanation(run, samples, attributions, settings, command.folder)
+        command.result.update(run_dir=str(run.folder.root), **summary)
+        log.info(
+            "%s of %d inputs (baseline: %s): %s",
+            settings.method,
+            summary["num_inputs"],
+            summary["baseline"],
+            command.folder.picture(command.folder.attributions_png),
+        )
+        if "feature_importance" in summary:
+            top = list(summary["feature_importance"].items())[:5]
+            log.info("columns by mean |attribution|: %s", ", ".join(f"{k} {v:.3g}" for k, v in top))
+    return command.result
+
+
+def _load(ckpt_path: str | None):
+    """The run, its data module rebuilt as in training: `explain` needs its preprocessing and,
+    without `input`, its test split."""
+    try:
+        return load_run(ckpt_path, "explain")
+    except DataError as error:
+        raise DataError(
+            f"the data of the run that wrote {ckpt_path} cannot be read ({error}); explain "
+            "rebuilds the run's data module as trained: put its data back where the run's "
+            "config.yaml says (data.path, paths.data_dir)"
+        ) from error
+
+
+def explained_samples(datamodule, inputs: str | None, limit: int) -> Explained:
+    if inputs is None:
+        raw, targets = datamodule.datasets["test"].tensors
+        names, source = [f"test row {i}" for i in range(len(raw))], "the test split"
+        x = datamodule.transform_batch(raw[:limit])
+    else:
+        path = Path(inputs).expanduser()
+        x = datamodule.load_inputs(path)
+        targets = datamodule.read_input_targets(path)
+        names = image_names(datamodule, path) or [f"row {i}" for i in range(len(x))]
+        source = str(path)
+    if len(x) > limit or len(names) > limit:
+        log.info("explaining the first %d of %d inputs (explain.limit)", limit, len(names))
+    x = x[:limit].float()
+    shown = x if datamodule.mean is None else x * datamodule.std + datamodule.mean
+    targets = None if targets is None or len(targets) != len(names) else targets[:limit]
+    return Explained(x, to_float(shown), targets, names[:limit], source)
+
+
+def write_explanation(run, samples: Explained, attributions, settings, folder) -> dict:
+    """The pictures, the arrays and (tables) the per-row CSV; returns the summary's entries."""
+    datamodule = run.datamodule
+    classification = datamodule.task == "classification"
+    outputs = attributions.outputs.float()
+    if classification:
+        names = datamodule.class_names
+        predicted = outputs.argmax(dim=1)
+        confidence = outputs.max(dim=1).values
+        labels = [
+            f"predicted {names[p]} ({c:.0%})"
+            for p, c in zip(predicted.tolist(), confidence.tolist(), strict=True)
+        ]
+        trues = (
+            [None] * len(outputs)
+            if samples.targets is None
+            else [names[int(t)] for t in samples.targets]
+        )
+    else:
+        values = outputs.reshape(len(outputs), -1)[:, 0]
+        labels = [f"predicted {v:.4g}" for v in values.tolist()]
+        trues = (
+            [None] * len(outputs)
+            if samples.targets is None
+            else [f"{float(t):.4g}" for t in samples.targets.reshape(len(outputs), -1)[:, 0]]
+        )
+    baseline = _baseline(settings.method, datamodule)
+    explained = "the predicted class's probability" if classification else "the predicted value"
+    title = f"{settings.method.replace('_', ' ')} of {explained}\nbaseline: {baseline}"
+    folder.root.mkdir(parents=True, exist_ok=True)
+    png = folder.picture(folder.attributions_png)
+    shown = min(settings.show, len(samples.x))
+    summary: dict = {}
+    if datamodule.modality == "image":
+        pictures.plot_images(
+            samples.shown[:shown],
+            attributions.values[:shown],
+            labels,
+            trues,
+            settings.method,
+            title,
+            png,
+        )
+    elif datamodule.modality == "sequence":
+        pictures.plot_sequences(
+            samples.shown[:shown],
+            attributions.values[:shown],
+            labels,
+            trues,
+            settings.method,
+            title,
+            png,
+        )
+    else:
+        per_column = by_source_column(attributions.values, datamodule.feature_sources)
+        positive = (
+            "green: for the predicted class, red: against"
+            if classification
+            else "green: raises the prediction, red: lowers it"
+        )
+        rows = f"{title}\n{len(per_column)} rows of {samples.source}"
+        pictures.plot_table(per_column, rows, positive, png)
+        table = pd.DataFrame({"input": samples.names, "prediction": labels, "true": trues})
+        pd.concat([table, per_column], axis=1).to_csv(
+            folder.picture(folder.attributions_csv), index=False
+        )
+        importance = per_column.abs().mean().sort_values(ascending=False)
+        summary["feature_importance"] = {str(k): float(v) for k, v in importance.items()}
+    np.savez_compressed(
+        folder.picture(folder.attributions_npz),
+        attributions=attributions.values.numpy(),
+        inputs=samples.shown.numpy(),
+        outputs=outputs.numpy(),
+        names=np.asarray(samples.names),
+    )
+    # a probability saturated at 1 (or 0) has no gradient: its map is empty, not "nothing matters"
+    empty = int((attributions.values.flatten(1).abs().sum(dim=1) == 0).sum())
+    if empty:
+        summary["empty_attributions"] = empty
+        log.warning(
+            "%d of %d inputs have an all-zero %s map: their predicted probability is saturated "
+            "(the net is that sure), so its gradients vanish; explain.method=occlusion needs "
+            "none and shows which parts, hidden, change it",
+            empty,
+            len(samples.x),
+            settings.method,
+        )
+    if attributions.convergence_delta is not None:
+        summary["convergence_delta"] = float(attributions.convergence_delta.mean())
+    return {
+        "method": settings.method,
+        "explained": explained,
+        "baseline": baseline,
+        "source": samples.source,
+        "num_inputs": len(samples.x),
+        **summary,
+        "inputs": [
+            {"input": n, "prediction": p, "true": t}
+            for n, p, t in zip(samples.names[:shown], labels, trues, strict=False)
+        ],
+        "files": [folder.attributions_png, folder.attributions_npz]
+        + ([folder.attributions_csv] if datamodule.modality == "table" else []),
+    }
+
+
+def by_source_column(values: torch.Tensor, sources: list[str]) -> pd.DataFrame:
+    """Attributions per CSV column: the one-hot columns of a category summed back onto it (the
+    sum keeps integrated gradients' completeness)."""
+    frame = pd.DataFrame(values.reshape(len(values), -1).numpy(), columns=sources)
+    return frame.T.groupby(level=0, sort=False).sum().T
+
+
+def _baseline(method: str, datamodule) -> str:
+    if method in ("saliency", "gradcam"):
+        return "none (gradients of this input)"
+    if datamodule.mean is None:
+        return "zeros (the run did not standardize its inputs: data.normalize=false)"
+    return "the training mean (zeros after standardization)"

@@ -1,0 +1,50 @@
+"""`make compare runs=…`: overlaid learning curves and a table of final metrics, PNG + Markdown."""
+
+import pytest
+from tests.helpers import FEW_BATCHES, TINY_MLP, compose_config, output, run
+
+from dlkit.cli import compare as compare_command
+from dlkit.training.run import train
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def two_runs(tmp_path, data_dir):
+    folders = []
+    for name, lr in (("slow", "0.001"), ("fast", "0.01")):
+        overrides = [*TINY_MLP, "trainer.max_epochs=2", *FEW_BATCHES, f"optimizer.lr={lr}"]
+        cfg = compose_config("train", overrides, tmp_path / name, data_dir)
+        train(cfg)
+        folders.append(tmp_path / name)
+    return folders
+
+
+@pytest.mark.slow
+def test_compare_writes_curves_and_table_into_the_first_folder(two_runs, capsys):
+    compare_command.main([f"{two_runs[0]},{two_runs[1]}"])
+    first = two_runs[0]
+    assert (first / "comparison.png").read_bytes()[:8] == PNG_MAGIC
+    table = (first / "comparison.md").read_text()
+    rows = [
+        line
+        for line in table.splitlines()
+        if line.startswith("| slow") or line.startswith("| fast")
+    ]
+    assert len(rows) == 2 and all("completed" in row for row in rows)
+    assert "| run | status | val acc | test acc | test f1 | test loss | epochs | time s |" in table
+    assert "comparison.md" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_compare_out_names_another_folder(two_runs, tmp_path):
+    compare_command.main([str(two_runs[0]), str(two_runs[1]), "--out", str(tmp_path / "side")])
+    assert (tmp_path / "side" / "comparison.png").is_file()
+    assert not (two_runs[0] / "comparison.png").exists()
+
+
+@pytest.mark.slow
+def test_make_compare_of_a_folder_without_runs_says_so(tmp_path):
+    result = run("make", "compare", f"runs={tmp_path}")
+    assert result.returncode == 2
+    assert "holds no run with metrics" in output(result)

@@ -1,0 +1,1 @@
+"""The onnx pack: `make export format=onnx`: an ONNX file, run back by ONNX Runtime."""

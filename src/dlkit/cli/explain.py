@@ -1,8 +1,0 @@
-"""`make explain ckpt_path=<…/checkpoints/file.ckpt> [input=…]`: attributions of predictions."""
-
-from dlkit.cli.from_checkpoint import checkpoint_command
-
-main = checkpoint_command("explain", "dlkit.saved.explain:explain")
-
-if __name__ == "__main__":
-    main()
