@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from omegaconf import DictConfig
+
 from tests.helpers import TINY, compose_config
 
 

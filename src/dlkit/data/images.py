@@ -18,6 +18,8 @@ from dlkit.data.net_inputs import resize_batch, stats_for_channels
 from dlkit.data.samples import LoadedData, to_float
 from dlkit.errors import DataError
 
+ARRAY_SUFFIXES = (".npz", ".npy", ".pt")  # new inputs read as arrays, not as image files
+
 
 class ImageDataModule(BaseDataModule):
     """Images [C, H, W], uint8 or floats in [0, 1], standardized per channel; any `BaseDataModule`
@@ -61,7 +63,7 @@ class ImageDataModule(BaseDataModule):
     def read_inputs(self, path: Path) -> Any:
         """New images: one image file or a folder of them (any size; resized to the size the
         training images were kept at, converted to their channels), or arrays in .npz/.npy/.pt."""
-        if path.is_dir() or path.suffix.lower() not in (".npz", ".npy", ".pt"):
+        if path.is_dir() or path.suffix.lower() not in ARRAY_SUFFIXES:
             channels, height, width = self._input_shape
             return read_images(list_images(path), channels, (height, width))
         return super().read_inputs(path)
@@ -75,6 +77,14 @@ class ImageDataModule(BaseDataModule):
         if not all(folder in classes for folder in folders):
             return None
         return torch.tensor([classes[folder] for folder in folders])
+
+    def input_columns(self, path: Path) -> dict[str, list]:
+        """Image files: each row's file (relative to the folder given)."""
+        if path.suffix.lower() in ARRAY_SUFFIXES:
+            return {}
+        path = path.expanduser()
+        files = list_images(path)
+        return {"input": [str(f.relative_to(path)) if path.is_dir() else f.name for f in files]}
 
     def extra_state(self) -> dict:
         return {"net_inputs": self.net_inputs or None}

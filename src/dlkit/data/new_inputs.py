@@ -55,6 +55,11 @@ class NewInputs:
                 return torch.from_numpy(arrays["y"]) if "y" in arrays else None
         return None
 
+    def input_columns(self, path: Path) -> dict[str, list]:
+        """Columns that say which input each row of `predictions.csv` is (an image's file name,
+        a text); none for plain arrays."""
+        return {}
+
     def extra_state(self) -> dict:
         """What a subclass fitted in training and needs for new inputs (plain types only)."""
         return {}

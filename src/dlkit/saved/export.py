@@ -72,7 +72,7 @@ def export(cfg: DictConfig) -> dict:
 
 
 def _test_batch(datamodule, size: int = 32) -> torch.Tensor:
-    """A batch of test inputs as the exported model takes them: floats, not yet standardized
-    (text: token ids)."""
+    """A batch of test inputs as the exported model takes them: not yet standardized, 8-bit
+    images as floats in [0, 1] (other integers, such as token ids, as they are)."""
     x = datamodule.datasets["test"].tensors[0][:size]
-    return x if datamodule.modality == "text" else to_float(x)  # uint8 images: [0, 1] floats
+    return to_float(x) if x.dtype == torch.uint8 else x

@@ -4,8 +4,8 @@ Training standardizes batches in the data module and the task module turns the n
 predictions; a deployed model must do both itself, so they are folded into one `nn.Module`:
 raw inputs (as the data module loads them) -> resized to a pretrained net's input size, if it
 has one -> standardization (fitted on the training split, or the weights' own) -> net -> class
-probabilities, or values in target units. Text goes in as token ids (the run's `tokenizer.json`
-makes them), which are neither resized nor standardized.
+probabilities, or values in target units. Inputs that were not standardized in training (token
+ids, say) go to the net as they are.
 """
 
 import torch
@@ -23,12 +23,12 @@ class InferenceModel(nn.Module):
         # the task module turns outputs into predictions; kept out of the submodules because a
         # LightningModule (trainer hooks, metrics) cannot be traced or exported itself
         object.__setattr__(self, "task_module", model)
+        self.standardize = datamodule.mean is not None
         ones = torch.ones(1)
-        mean = datamodule.mean if datamodule.mean is not None else ones - 1
-        std = datamodule.std if datamodule.std is not None else ones
+        mean = datamodule.mean if self.standardize else ones - 1
+        std = datamodule.std if self.standardize else ones
         self.register_buffer("mean", mean.detach().float().cpu().clone())
         self.register_buffer("std", std.detach().float().cpu().clone())
-        self.standardize = datamodule.modality != "text"
         # the size the net was trained at (`dlkit.data.net_inputs`); None: the inputs' own
         self.size = (getattr(datamodule, "net_inputs", None) or {}).get("size")
 

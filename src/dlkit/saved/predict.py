@@ -18,8 +18,6 @@ from dlkit.saved.load import load_run
 
 log = logging.getLogger(__name__)
 
-ARRAY_SUFFIXES = (".npz", ".npy", ".pt")  # read as arrays, not image files, by image data
-
 
 def predict(cfg: DictConfig) -> pd.DataFrame:
     inputs = None if OmegaConf.is_missing(cfg, "input") else cfg.get("input")
@@ -41,11 +39,9 @@ def predict(cfg: DictConfig) -> pd.DataFrame:
                 ]
             )
         table = prediction_table(outputs, run.datamodule.task, run.datamodule.class_names)
-        names = image_names(run.datamodule, Path(inputs))
-        if names is not None and len(names) == len(table):
-            table.insert(0, "input", names)
-        if run.datamodule.modality == "text":  # each row beside the text it predicts
-            table.insert(0, "text", run.datamodule.read_inputs(Path(inputs).expanduser()))
+        # each row beside what the data module says it is (the image's file, the text)
+        for column, values in reversed(run.datamodule.input_columns(Path(inputs)).items()):
+            table.insert(0, column, values)
         path = command.folder.predictions
         path.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(path, index_label="row")
@@ -58,15 +54,6 @@ def predict(cfg: DictConfig) -> pd.DataFrame:
             far_from_training=run.datamodule.far_from_training(x),
         )
     return table
-
-
-def image_names(datamodule, path: Path) -> list[str] | None:
-    """Which file each row is, when the inputs are image files (read in `list_images` order)."""
-    if datamodule.modality != "image" or path.suffix.lower() in ARRAY_SUFFIXES:
-        return None
-    from dlkit.data.image_files import list_images
-
-    return [str(f.relative_to(path)) if path.is_dir() else f.name for f in list_images(path)]
 
 
 def prediction_table(

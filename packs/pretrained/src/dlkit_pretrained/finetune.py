@@ -4,7 +4,7 @@ A new head starts random; its first, large gradients would flow into a pretraine
 wreck features it took ImageNet to learn. So the backbone is frozen (no gradients, batch norms in
 eval mode) until epoch `unfreeze_at_epoch`; then it joins the optimizer as a new parameter group
 named "backbone" at `lr_factor` x the head's rate, following the head's schedule from there on
-(`dlkit.models.schedulers.add_group_to_schedules`). The learning-rate monitor logs both groups
+(`add_group_to_schedules` below). The learning-rate monitor logs both groups
 (lr-<Optimizer>/head, lr-<Optimizer>/backbone).
 
 Built on Lightning's `BaseFinetuning` (its hooks: freeze in `setup`, unfreeze at the start of an
@@ -20,7 +20,6 @@ from torch.optim import Optimizer
 
 from dlkit.config.values import BACKBONE_LR_FACTOR, integer, require
 from dlkit.errors import ConfigError
-from dlkit.models.schedulers import add_group_to_schedules
 from dlkit_pretrained.backbone import FineTunable
 
 log = logging.getLogger(__name__)
@@ -79,3 +78,43 @@ class FinetuneBackbone(BaseFinetuning):
             lr,
             self.lr_factor,
         )
+
+
+def add_group_to_schedules(schedulers: list, factor: float) -> None:
+    """Enter the optimizer's newest param group into schedules built before it, at `factor` x
+    the first group's rates: the backbone's group that `callbacks=finetune` adds mid-run.
+
+    torch's schedules fix their groups when they are built: per-group lists (`base_lrs`,
+    CyclicLR's `max_lrs`, …) are zipped strictly with the groups, and OneCycleLR keeps each
+    group's phase rates in the group itself, so a group added later crashes the next step
+    (Lightning's BackboneFinetuning with OneCycleLR fails the same way). Each list gets one more
+    entry and the group the keys the first one has; rates (names ending in `lr`) are scaled.
+    """
+
+    def scaled(name: str, value):
+        rate = name.endswith(("lr", "lrs")) and isinstance(value, float)
+        return value * factor if rate else value
+
+    for scheduler in schedulers:
+        for schedule in [scheduler, *getattr(scheduler, "_schedulers", [])]:
+            groups = schedule.optimizer.param_groups
+            first, new = groups[0], groups[-1]
+            for key, value in first.items():
+                if key not in new:
+                    new[key] = scaled(key, value)
+            for name in PER_GROUP:
+                values = getattr(schedule, name, None)
+                if isinstance(values, list) and len(values) == len(groups) - 1:
+                    values.append(scaled(name, values[0]))
+
+
+# torch's per-group lists in its schedules (LRScheduler, CyclicLR, ReduceLROnPlateau, LambdaLR)
+PER_GROUP = (
+    "base_lrs",
+    "_last_lr",
+    "max_lrs",
+    "min_lrs",
+    "base_momentums",
+    "max_momentums",
+    "lr_lambdas",
+)
