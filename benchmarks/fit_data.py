@@ -66,6 +66,11 @@ def load_split(cfg, device: str) -> Split:
 
 
 def build_net(cfg, split: Split):
-    return hydra.utils.instantiate(cfg.model.net)(
-        input_shape=split.input_shape, num_outputs=split.num_classes
+    return hydra.utils.instantiate(
+        cfg.model.net, input_shape=split.input_shape, num_outputs=split.num_classes
     )
+
+
+def build_optimizer(cfg, params):
+    """The optimizer of the run's config (`_partial_`), on `params`."""
+    return hydra.utils.instantiate(cfg.optimizer)(params=params)

@@ -23,10 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from dlkit.training.build import build_optimizer
 from dlkit.training.run import train
 from fit_clock import FitClock, GpuUtilization, Result, last_fit, sync
-from fit_data import Split, build_net, compose_train
+from fit_data import Split, build_net, build_optimizer, compose_train
 from tasks import Task
 
 
@@ -56,7 +55,7 @@ def run_raw(cfg, split: Split, epochs: int, device: str, args) -> Result:
         net = net.to(memory_format=torch.channels_last)
     if args.compile:
         net.compile()
-    optimizer = build_optimizer(cfg)[0](params=net.parameters())
+    optimizer = build_optimizer(cfg, net.parameters())
     scheduler = None
     if cfg.scheduler:
         total_steps = epochs * split.steps_per_epoch
@@ -166,7 +165,7 @@ class PlainModule(L.LightningModule):
         self.log("val_acc", (logits.argmax(-1) == y).float().mean())
 
     def configure_optimizers(self):
-        optimizer = build_optimizer(self.cfg)[0](params=self.parameters())
+        optimizer = build_optimizer(self.cfg, self.parameters())
         if not self.cfg.scheduler:
             return optimizer
         steps = int(self.trainer.estimated_stepping_batches)

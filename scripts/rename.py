@@ -1,10 +1,11 @@
 """`make rename name=my_project`: the template becomes a project of your own name, in one step.
 
-Renames the package folder (`src/<old>/`) and the Hydra plugin package
-(`src/hydra_plugins/<old>_sweepers/`), and every mention of the old name as a word in the files
-git tracks: imports, `_target_`s, the Makefile's module names, `pyproject.toml`, tests, README
-(whose title becomes the new name). Run `make test` after it: the environment reinstalls itself
-because pyproject.toml changed.
+Renames the package folder (`src/<old>/`), the Hydra plugin package
+(`src/hydra_plugins/<old>_sweepers/`), each pack's packages (`packs/<pack>/src/<old>_<pack>/` and
+its plugin), and every mention of the old name as a word (or as the prefix of such a package) in
+the files git tracks: imports, `_target_`s, the Makefile's module names, the `pyproject.toml`
+files, tests, README (whose title becomes the new name). Run `make test` after it: the
+environment reinstalls itself because pyproject.toml changed.
 
 It refuses a name that is not a valid, lower-case Python identifier, one that would shadow a
 module Python or the environment already has, and a tree with uncommitted changes (so that the
@@ -78,7 +79,7 @@ def rename(root: Path, name: str) -> list[Path]:
     if name == old:
         return []
     check_clean(root)
-    word = re.compile(rf"\b{re.escape(old)}(?=\b|_sweepers\b)")
+    word = re.compile(rf"\b{re.escape(old)}(?=\b|_)")  # dlkit, dlkit_sweepers, dlkit_text
     changed = []
     for path in tracked_text_files(root):
         text = path.read_text()
@@ -88,12 +89,12 @@ def rename(root: Path, name: str) -> list[Path]:
         if new != text:
             path.write_text(new)
             changed.append(path)
-    plugins = root / "src" / "hydra_plugins"
-    for folder, target in (
-        (root / "src" / old, root / "src" / name),
-        (plugins / f"{old}_sweepers", plugins / f"{name}_sweepers"),
-    ):
-        subprocess.run(["git", "mv", str(folder), str(target)], cwd=root, check=True)
+    for source in [root / "src", *sorted(root.glob("packs/*/src"))]:
+        for parent in (source, source / "hydra_plugins"):
+            for folder in sorted(parent.glob(f"{old}*")):
+                if folder.is_dir() and word.match(folder.name):
+                    target = parent / word.sub(name, folder.name)
+                    subprocess.run(["git", "mv", str(folder), str(target)], cwd=root, check=True)
     return changed
 
 

@@ -1,0 +1,130 @@
+"""Packs are removable: `make packs` lists them, `make strip packs=…` removes them from a clone,
+and what remains composes, trains and tests.
+
+Each test works on a fresh clone in a temporary folder. The fast ones run the core of the clone
+with this environment's packages but without any pack on the import path (the editable installs
+of this checkout's packs are left out), which is what a stripped clone's environment holds.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, read_summary
+
+PACKS = sorted(p.parent.name for p in (ROOT / "packs").glob("*/pyproject.toml"))
+
+
+def _clone(tmp_path: Path) -> Path:
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    return clone
+
+
+def _packs(clone: Path, *args: str) -> subprocess.CompletedProcess:
+    """`make packs` / `make strip packs=…` in the clone (the script make runs)."""
+    return subprocess.run(
+        [sys.executable, "scripts/packs.py", *args],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _git(clone: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=clone, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def _core_python(clone: Path, module: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`python -m <module> args…` on the clone's code, with this environment's packages but no
+    pack and none of this checkout's own code on the path."""
+    keep = f"[p for p in sys.path if not p.startswith({str(ROOT)!r})]"
+    code = (
+        f"import runpy, sys; sys.path[:] = [{str(clone / 'src')!r}] + {keep}; "
+        f"sys.argv = [{module!r}, *{list(args)!r}]; "
+        f"runpy.run_module({module!r}, run_name='__main__')"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_make_packs_lists_each_pack_on_one_line():
+    done = subprocess.run(
+        ["make", "--no-print-directory", "packs"], cwd=ROOT, capture_output=True, text=True
+    )
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0 and [line.split()[0] for line in lines] == PACKS
+    assert all(len(line.split(maxsplit=1)) == 2 for line in lines)  # a name and what it adds
+
+
+def test_strip_refuses_what_it_cannot_do(tmp_path):
+    clone = _clone(tmp_path)
+    unknown = _packs(clone, "strip", "no_such_pack")
+    assert unknown.returncode == 2
+    assert "no pack named no_such_pack" in unknown.stderr and all(
+        p in unknown.stderr for p in PACKS
+    )
+    needed = _packs(clone, "strip", "diagnostics")  # the lessons require it
+    assert needed.returncode == 2 and "the lessons pack requires diagnostics" in needed.stderr
+    (clone / "README.md").write_text("edited\n")
+    dirty = _packs(clone, "strip", "text")
+    assert dirty.returncode == 2 and "uncommitted changes" in dirty.stderr
+    assert (clone / "packs" / "text").is_dir()  # nothing was removed
+
+
+def test_strip_removes_the_pack_and_nothing_else(tmp_path):
+    clone = _clone(tmp_path)
+    done = _packs(clone, "strip", "lessons,audit")
+    assert done.returncode == 0, done.stderr
+    changed = _git(clone, "status", "--porcelain").splitlines()
+    paths = {line[3:] for line in changed}
+    assert paths == {"README.md"} | {
+        p for p in paths if p.startswith(("packs/lessons/", "packs/audit/"))
+    }
+    assert not (clone / "packs" / "lessons").exists() and not (clone / "packs" / "audit").exists()
+    readme = (clone / "README.md").read_text()
+    assert "pack:lessons" not in readme and "pack:audit" not in readme
+    assert "pack:text" in readme  # the other packs' rows stay
+    remaining = _packs(clone, "list").stdout
+    assert "lessons" not in remaining and "text" in remaining
+
+
+def test_the_core_alone_composes_and_trains(tmp_path):
+    """`make strip packs=all`, then the default config composes with the core's options only and
+    a short run of the core completes."""
+    clone = _clone(tmp_path)
+    assert _packs(clone, "strip", "all").returncode == 0
+    assert not (clone / "packs").exists() or not any((clone / "packs").iterdir())
+    shown = _core_python(clone, "dlkit.cli.train", "--cfg", "job", cwd=clone)
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    assert "_target_: dlkit.models.classification.ClassificationModule" in shown.stdout
+    run_dir = tmp_path / "run"
+    trained = _core_python(
+        clone, "dlkit.cli.train", "debug=fdr", "callbacks.rich_progress_bar=null",
+        f"hydra.run.dir={run_dir}", f"paths.data_dir={tmp_path / 'data'}", cwd=clone,
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stdout[-3000:] + trained.stderr[-3000:]
+    assert read_summary(run_dir)["status"] == "completed"
+
+
+@pytest.mark.slow  # a fresh environment and the whole fast suite in a stripped clone (minutes)
+def test_a_clone_stripped_of_every_pack_passes_make_test(tmp_path):
+    clone = _clone(tmp_path)
+    assert _packs(clone, "strip", "all").returncode == 0
+    _git(clone, "commit", "--quiet", "-am", "Strip every pack")
+    env = {"PATH": "/usr/bin:/bin:/usr/local/bin", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        ["make", "--no-print-directory", "test"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    assert done.returncode == 0, done.stdout[-5000:] + done.stderr[-3000:]
+    assert " passed" in done.stdout.splitlines()[-1]
