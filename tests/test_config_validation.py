@@ -115,7 +115,7 @@ def test_an_incompatible_data_and_model_pair_is_one_message_without_traceback(tm
     result = _entry_point("data=iris", "model=gru", f"hydra.run.dir={tmp_path}")
     output = result.stdout + result.stderr
     assert result.returncode == 2, output[-2000:]
-    assert "takes sequence or text data, but data=iris is table data" in output
+    assert "takes sequence data, but data=iris is table data" in output
     assert "Models that fit table data: mlp" in output
     assert "Traceback" not in output
     assert read_summary(tmp_path)["status"] == "failed"

@@ -42,7 +42,8 @@ def _git(clone: Path, *args: str) -> str:
 def _core_python(clone: Path, module: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     """`python -m <module> args…` on the clone's code, with this environment's packages but no
     pack and none of this checkout's own code on the path."""
-    keep = f"[p for p in sys.path if not p.startswith({str(ROOT)!r})]"
+    ours = (str(ROOT / "src"), str(ROOT / "packs"))  # this checkout's code, the core's and packs'
+    keep = f"[p for p in sys.path if not p.startswith({ours!r})]"
     code = (
         f"import runpy, sys; sys.path[:] = [{str(clone / 'src')!r}] + {keep}; "
         f"sys.argv = [{module!r}, *{list(args)!r}]; "

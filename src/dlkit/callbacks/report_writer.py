@@ -14,7 +14,6 @@ import numpy as np
 import torch
 from torchmetrics import CatMetric
 
-from dlkit.callbacks.history import MetricHistory
 from dlkit.data.sampling import ShardedBatchSampler
 from dlkit.runs.folder import RunFolder
 
@@ -28,15 +27,31 @@ class TestOutputs:
     rows: np.ndarray
 
 
-class ReportWriter(MetricHistory):
+class ReportWriter(L.Callback):
+    """Keeps each epoch's metrics (`trainer.callback_metrics` after validation, so that the
+    curves work with any logger, or none) and writes the pictures from them and the test split."""
+
     def __init__(self, output_dir: str) -> None:
-        super().__init__()
+        self.epochs: list[dict[str, float]] = []
         self.folder = RunFolder(output_dir)
         self.test_report: dict | None = None
         self.test_outputs: TestOutputs | None = None
         self._rows = CatMetric()
         self._batches: list[list[int]] | None = None
         self._offset = 0
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.sanity_checking:
+            return
+        row = {"epoch": trainer.current_epoch}
+        row.update({k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1})
+        self.epochs.append(row)
+
+    def state_dict(self) -> dict:
+        return {"epochs": self.epochs}  # a resumed run's curves go on from the checkpoint
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.epochs = list(state_dict["epochs"])
 
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.is_global_zero and self.epochs:

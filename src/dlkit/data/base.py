@@ -22,7 +22,6 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlkit.config.values import BATCH_SIZE, require
-from dlkit.data.augmentation import check_augmentation_fits
 from dlkit.data.new_inputs import NewInputs
 from dlkit.data.samples import (
     LoadedData,
@@ -176,7 +175,10 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
                 f"choose task={self.tasks[0]} (it sets the data's task, the LightningModule and "
                 "the optimized metric together)"
             )
-        check_augmentation_fits(self.augmentation, self.modality, type(self).__name__)
+        if self.augmentation is not None:
+            from dlkit.data.augmentation import check_augmentation_fits
+
+            check_augmentation_fits(self.augmentation, self.modality, type(self).__name__)
         data = self.load()
         name = type(self).__name__
         y = checked_targets(data.y, "y", self.task, name)

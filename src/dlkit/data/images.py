@@ -13,8 +13,6 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from dlkit.data.base import BaseDataModule
-from dlkit.data.image_files import list_images, read_images
-from dlkit.data.net_inputs import resize_batch, stats_for_channels
 from dlkit.data.samples import LoadedData, to_float
 from dlkit.errors import DataError
 
@@ -52,18 +50,26 @@ class ImageDataModule(BaseDataModule):
     def standardization(self, x_train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if self.net_inputs.get("mean") is None:
             return super().standardization(x_train)
+        from dlkit.data.net_inputs import stats_for_channels
+
         return stats_for_channels(self.net_inputs["mean"], self.net_inputs["std"], x_train.shape[1])
 
     def transform_batch(self, x: torch.Tensor, augment: bool = False) -> torch.Tensor:
-        """Resized to the net's input size first, so augmentation works at the size it sees."""
-        return super().transform_batch(
-            resize_batch(to_float(x), self.net_inputs.get("size")), augment
-        )
+        """Resized to the net's input size first (a pretrained net's), so augmentation works at
+        the size it sees."""
+        x = to_float(x)
+        if size := self.net_inputs.get("size"):
+            from dlkit.data.net_inputs import resize_batch
+
+            x = resize_batch(x, size)
+        return super().transform_batch(x, augment)
 
     def read_inputs(self, path: Path) -> Any:
         """New images: one image file or a folder of them (any size; resized to the size the
         training images were kept at, converted to their channels), or arrays in .npz/.npy/.pt."""
         if path.is_dir() or path.suffix.lower() not in ARRAY_SUFFIXES:
+            from dlkit.data.image_files import list_images, read_images
+
             channels, height, width = self._input_shape
             return read_images(list_images(path), channels, (height, width))
         return super().read_inputs(path)
@@ -72,6 +78,8 @@ class ImageDataModule(BaseDataModule):
         """A folder in the training layout (a subfolder per class) gives each image's class."""
         if not path.is_dir():
             return super().read_input_targets(path)
+        from dlkit.data.image_files import list_images
+
         classes = {name: i for i, name in enumerate(self.class_names or [])}
         folders = [f.relative_to(path).parts[0] for f in list_images(path)]
         if not all(folder in classes for folder in folders):
@@ -82,6 +90,8 @@ class ImageDataModule(BaseDataModule):
         """Image files: each row's file (relative to the folder given)."""
         if path.suffix.lower() in ARRAY_SUFFIXES:
             return {}
+        from dlkit.data.image_files import list_images
+
         path = path.expanduser()
         files = list_images(path)
         return {"input": [str(f.relative_to(path)) if path.is_dir() else f.name for f in files]}
@@ -163,6 +173,8 @@ class ImageFolderDataModule(ImageDataModule):
                 f"{root} is not an image folder ({error}): it needs one subfolder per class, "
                 "each holding image files"
             ) from error
+        from dlkit.data.image_files import read_images
+
         x = read_images([Path(p) for p, _ in folder.samples], self.channels, self.image_size)
         return x, torch.tensor(folder.targets), list(folder.classes)
 

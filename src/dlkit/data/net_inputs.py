@@ -2,11 +2,10 @@
 
 Weights trained on ImageNet saw 224-pixel RGB images standardized with ImageNet's statistics;
 fine-tuning works best when new images look the same, not standardized with statistics fitted
-on the new training split. The net's config describes what it expects (`expected_inputs`, a
-plain dict that the builder hands to the data module and that config.yaml records):
+on the new training split. The model's config states what its net expects, as `data.net_inputs`
+(a plain dict that config.yaml records and the checkpoint keeps):
 
-    {"size": [224, 224], "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
-     "weights": "torchvision ResNet18_Weights.IMAGENET1K_V1"}
+    {"size": [224, 224], "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
 
 The same functions serve training batches, new inputs for `make predict` and the exported model.
 """

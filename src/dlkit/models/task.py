@@ -20,7 +20,6 @@ from torchmetrics import CatMetric, MeanMetric, MetricCollection
 
 from dlkit.errors import ConfigError
 from dlkit.models.checkpoint_mismatch import check_fits
-from dlkit.models.schedulers import replanned
 
 SPLITS = ("train", "val", "test")
 
@@ -116,6 +115,8 @@ class TaskModule(L.LightningModule):
         # Lightning has restored the schedule of a checkpoint by now, planned for the length of
         # the run that saved it; a run trained further (more epochs) needs the plan for its own
         if self.trainer.ckpt_path and self._planned_schedule is not None:
+            from dlkit.models.schedulers import replanned
+
             schedule = self.lr_schedulers()
             schedule.load_state_dict(replanned(schedule.state_dict(), self._planned_schedule))
 

@@ -7,6 +7,7 @@ checks or Hydra's own (a misspelled key, an unknown option) find it.
 """
 
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -21,8 +22,6 @@ from dlkit.config.overrides import expand_home, override_key
 from dlkit.errors import BadInput, ConfigError
 from dlkit.runs.distributed import is_global_zero_process
 from dlkit.runs.folder import RunFolder
-from dlkit.runs.folder_lock import hold
-from dlkit.runs.resume import check_same_config, resume_arguments, resume_requeued_job
 from dlkit.runs.secrets import load_dotenv, mask_secrets_in_logs
 from dlkit.runs.summary import RunSummary
 
@@ -52,8 +51,13 @@ def prepare_command_line(arguments: list[str], resumable: bool = False) -> list[
     load_dotenv()
     arguments = [expand_home(a) for a in arguments]
     try:
-        arguments = resume_arguments(arguments) if resumable else arguments
+        if resumable and any(a.startswith("resume=") for a in arguments):
+            from dlkit.runs.resume import resume_arguments
+
+            arguments = resume_arguments(arguments)
         if (folder := named_folder(arguments)) is not None and is_global_zero_process():
+            from dlkit.runs.folder_lock import hold
+
             hold(folder)  # before Hydra writes its records and log into it
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -77,11 +81,16 @@ def check_before_work(cfg: DictConfig) -> None:
     _job_started = True
     mask_secrets_in_logs()
     stop_on_sigterm()
-    if resume_requeued_job(cfg):
-        log.info("requeued SLURM job: continuing from %s", cfg.ckpt_path)
+    if os.environ.get("SLURM_RESTART_COUNT"):  # a requeued cluster job
+        from dlkit.runs.resume import resume_requeued_job
+
+        if resume_requeued_job(cfg):
+            log.info("requeued SLURM job: continuing from %s", cfg.ckpt_path)
     try:
         check_config(cfg, command=HydraConfig.get().job.config_name)
         if cfg.get("resume"):
+            from dlkit.runs.resume import check_same_config
+
             check_same_config(cfg, _resume_overrides())
     except ConfigError as error:
         log.error("%s", error)

@@ -12,7 +12,6 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from dlkit.config.overrides import override_key
-from dlkit.reports.folds import aggregate_folds
 from dlkit.runs.folder import SweepFolder, write_json_atomic
 
 log = logging.getLogger(__name__)
@@ -24,6 +23,8 @@ def aggregate_sweep(sweep: SweepFolder) -> list[dict]:
     Writes `cv_summary.json` at the sweep root (nothing when the sweep ran no folds) and returns
     the groups: [{"overrides": [...], **aggregate_folds(...)}].
     """
+    from dlkit.reports.folds import aggregate_folds  # when a sweep ran folds
+
     groups: dict[tuple[str, ...], list[dict]] = {}
     num_folds: dict[tuple[str, ...], int] = {}
     for folder in sweep.jobs():

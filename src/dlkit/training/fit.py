@@ -13,10 +13,8 @@ from omegaconf import DictConfig
 
 from dlkit.config.arguments import check_arguments
 from dlkit.config.compatibility import check_compatible
-from dlkit.models.baseline import fit_baseline
 from dlkit.runs.folder import RunFolder
 from dlkit.runs.loggers import finish_loggers, log_hyperparameters
-from dlkit.runs.resume import continue_csv_logs
 from dlkit.runs.summary import split_metrics
 from dlkit.training.build import (
     build_callbacks,
@@ -39,10 +37,16 @@ def fit_and_test(cfg: DictConfig, folder: RunFolder) -> dict:
     datamodule.write_files(folder)  # what it fitted (text: tokenizer.json)
     model = build_model(cfg, datamodule)
     # the classical baseline on the same split, first: a misfit choice stops before training
-    baseline = fit_baseline(cfg.baseline, datamodule, model) if cfg.get("baseline") else None
+    baseline = None
+    if cfg.get("baseline"):
+        from dlkit.models.baseline import fit_baseline  # scikit-learn's models: when asked for
+
+        baseline = fit_baseline(cfg.baseline, datamodule, model)
     loggers = build_loggers(cfg)
     trainer = build_trainer(cfg, build_callbacks(cfg, loggers), loggers)
     if cfg.get("resume"):  # before the loggers start their files
+        from dlkit.runs.resume import continue_csv_logs
+
         continue_csv_logs(loggers, cfg.ckpt_path)
     log_hyperparameters(loggers, cfg)
 

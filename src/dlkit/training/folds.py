@@ -18,7 +18,6 @@ from omegaconf import DictConfig, open_dict
 
 from dlkit.config.checks import cv_problems, message
 from dlkit.errors import ConfigError
-from dlkit.reports.folds import aggregate_folds
 from dlkit.runs.folder import RunFolder
 from dlkit.runs.summary import RunSummary
 from dlkit.training.fit import fit_and_test
@@ -42,6 +41,8 @@ def run_folds(cfg: DictConfig, folder: RunFolder) -> dict:
 
 def cross_validate(cfg: DictConfig, folder: RunFolder, folds: int) -> dict:
     """Train and test one fresh model per fold, each in `fold_<k>/`; the aggregate over folds."""
+    from dlkit.reports.folds import aggregate_folds
+
     results = []
     for fold in range(folds):
         log.info("cross-validation: fold %d of %d", fold + 1, folds)

@@ -14,7 +14,6 @@ from omegaconf import DictConfig
 
 from dlkit.reports.console_tables import print_result
 from dlkit.runs.console import print_config_tree, quiet_libraries
-from dlkit.runs.disk_space import out_of_space
 from dlkit.runs.distributed import is_global_zero_process, keep_ranks_in_run_folder
 from dlkit.runs.folder import RunFolder
 from dlkit.runs.summary import RunSummary, log_failure
@@ -39,6 +38,8 @@ def train(cfg: DictConfig) -> float | None:
         folder.save_config(cfg)
         summary.finish("completed", **result)
     except BaseException as error:
+        from dlkit.runs.disk_space import out_of_space
+
         if full := out_of_space(error, folder):
             log_failure(log, summary, full, "run")
             raise full from error

@@ -11,6 +11,9 @@ cannot prune, and a crashed search starts over. Here:
 - job folders are named by trial number, so a resumed study's folders continue the numbering;
 - `n_jobs` trials run at once with a parallel launcher (`hydra/launcher=joblib`).
 
+Hydra imports every plugin module whenever a command starts, so what only a search needs
+(Optuna, the search space) is imported when a search runs.
+
 One sweep works on a study at a time. The steps a shared study needs differently (opening the
 storage, the trials left by others, asking, launching, the end) are the methods between
 `open_storage` and `finish`, which a sweeper for a study that workers share overrides.
@@ -30,12 +33,6 @@ from omegaconf import DictConfig, OmegaConf
 
 from dlkit.config.overrides import quoted
 from dlkit.errors import ConfigError
-from hydra_plugins.dlkit_sweepers.search_space import (
-    distribution,
-    override_value,
-    params_as_overrides,
-    parse_overrides,
-)
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +142,8 @@ class OptunaSweeper(Sweeper):
 
     def _run(self, study, storage, trials, fixed: list[str]) -> list[JobReturn]:
         """Launch one batch of trials and tell the study how each ended."""
+        from hydra_plugins.dlkit_sweepers.search_space import override_value
+
         batch = [
             [
                 *fixed,
@@ -191,6 +190,12 @@ class OptunaSweeper(Sweeper):
     # ------------------------------------------------------------------ helpers
     def _search_space(self, arguments: list[str]) -> tuple[dict, list[str]]:
         """Optuna distributions for the swept keys; the other overrides go to every job as is."""
+        from hydra_plugins.dlkit_sweepers.search_space import (
+            distribution,
+            params_as_overrides,
+            parse_overrides,
+        )
+
         space, fixed = {}, []
         for override in parse_overrides(params_as_overrides(self.params) + list(arguments)):
             if override.is_sweep_override():
@@ -240,6 +245,8 @@ def outcome(result: JobReturn, number: int) -> tuple[float | None, Any]:
 
 def _log_best(study) -> None:
     from optuna.trial import TrialState
+
+    from hydra_plugins.dlkit_sweepers.search_space import override_value
 
     if not study.get_trials(states=(TrialState.COMPLETE,)):
         log.warning("study %r has no completed trial yet", study.study_name)
