@@ -55,6 +55,15 @@ def compose_config(
     return cfg
 
 
+def compose_with_hydra(*overrides: str) -> DictConfig:
+    """The `train` config with its `hydra` node, as a sweeper or launcher sees it."""
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose("train", overrides=list(overrides), return_hydra_config=True)
+    HydraConfig.instance().set_config(cfg)
+    return cfg
+
+
 def read_summary(run: Path | DictConfig) -> dict:
     """The summary.json of a run folder, or of the run folder a composed config writes to."""
     folder = Path(run.paths.output_dir) if isinstance(run, DictConfig) else Path(run)

@@ -1,6 +1,5 @@
 """Sweeps: the grid sweeper, the Optuna sweeper (resume, pruning) and the sweep summary."""
 
-import os
 from pathlib import Path
 
 import optuna
@@ -10,7 +9,16 @@ from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState
 
 from hydra_plugins.dlkit_sweepers.search_space import distribution
-from tests.helpers import SHORT, TINY, folders, output, read_summary, run, run_module
+from tests.helpers import (
+    SHORT,
+    TINY,
+    compose_with_hydra,
+    folders,
+    output,
+    read_summary,
+    run,
+    run_module,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -73,9 +81,9 @@ def test_a_complete_study_says_so_and_runs_nothing(tmp_path):
 
 def _default_study(tmp_path: Path) -> optuna.Study:
     """The study `hparams_search=digits_cnn_optuna` keeps in its default storage."""
-    from dlkit_sweep_workers.storage import open_storage
+    from dlkit.sweeps.storage import open_storage
 
-    storage = open_storage(str(tmp_path / "logs" / "optuna.journal"), None, None)
+    storage = open_storage(str(tmp_path / "logs" / "optuna.journal"))
     return optuna.load_study(study_name="digits_cnn", storage=storage)
 
 
@@ -145,9 +153,8 @@ def test_optuna_search_prunes_and_resumes_its_study(tmp_path, capsys):
 )
 def test_ready_searches_compose_with_a_valid_space(search, data):
     from hydra_plugins.dlkit_sweepers.search_space import params_as_overrides, parse_overrides
-    from tests.test_launchers import _compose_with_hydra
 
-    cfg = _compose_with_hydra(f"hparams_search={search}")
+    cfg = compose_with_hydra(f"hparams_search={search}")
     sweeper = cfg.hydra.sweeper
     assert sweeper._target_.endswith("OptunaSweeper") and cfg.data._target_.endswith(data)
     assert sweeper.storage.endswith("/logs/optuna.journal")  # many workers on this machine
@@ -173,32 +180,25 @@ def test_mnist1d_search_runs_a_trial(tmp_path):
     assert list(_summary_csv(tmp_path / "sweep")["status"]) == ["completed"]
 
 
-def test_trials_left_running_by_a_stopped_sweep_are_failed():
-    import subprocess
-    import sys
-
-    from dlkit_sweep_workers.study import fail_abandoned_trials
-    from dlkit_sweep_workers.trial_attrs import BOOT, PID, this_machine
-
-    stopped = subprocess.Popen([sys.executable, "-c", "pass"])
-    stopped.wait()  # its pid now belongs to no process
-    study = optuna.create_study()
-    abandoned, live, elsewhere = study.ask(), study.ask(), study.ask()
-    # the third ran on another machine of the same host name: its process id means nothing here
-    other_machine = {**this_machine(), BOOT: "another-boot-id"}
-    for trial, pid, machine in (
-        (abandoned, stopped.pid, this_machine()),
-        (live, os.getpid(), this_machine()),
-        (elsewhere, stopped.pid, other_machine),
-    ):
-        for key, value in {**machine, PID: pid}.items():
-            trial.set_user_attr(key, value)
-    fail_abandoned_trials(study)
-    states = [t.state for t in study.trials]
-    assert states == [TrialState.FAIL, TrialState.RUNNING, TrialState.RUNNING]
+def test_trials_a_stopped_sweep_left_running_are_failed_when_it_resumes(tmp_path, capsys):
+    """One sweep works on a study at a time: a trial still running when the same search starts
+    again belongs to a sweep that died, and is failed (its job left no result)."""
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    study = optuna.create_study(study_name="digits_cnn", storage=storage, direction="maximize")
+    study.ask({"optimizer.lr": optuna.distributions.FloatDistribution(1e-4, 1e-1, log=True)})
+    code = run_module(
+        "dlkit.cli.train", "--multirun", *SHORT, *folders(tmp_path),
+        "hparams_search=digits_cnn_optuna", f"hydra.sweeper.storage={storage}",
+        "hydra.sweeper.n_trials=2", "hydra.sweeper.params=null",
+        "hydra.sweeper.params={optimizer.lr: 'tag(log, interval(1e-4, 1e-1))'}",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().out[-3000:]
+    trials = optuna.load_study(study_name="digits_cnn", storage=storage).trials
+    assert [t.state for t in trials] == [TrialState.FAIL, TrialState.COMPLETE]
+    assert "trial 0 was left running by a stopped sweep: failed" in capsys.readouterr().out
 
 
-@pytest.mark.slow
 def test_parallel_trials_with_joblib_prune_through_the_storage(tmp_path):
     result = _optuna(
         tmp_path,

@@ -170,4 +170,6 @@ def _instance_of(kind: type, config: Mapping[str, Any], **kwargs) -> Any:
         raise ConfigError(f"cannot import {target!r}: {error}") from error
     if not (isinstance(cls, type) and issubclass(cls, kind)):
         raise ConfigError(f"{target!r} is not a {kind.__module__}.{kind.__qualname__}")
-    return instantiate(dict(config), **kwargs, _partial_=False)
+    # the arguments go to the class as they are (through Hydra, a list of parameter groups
+    # would become a config node)
+    return instantiate(dict(config), _partial_=True)(**kwargs)

@@ -92,13 +92,17 @@ def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **settings) -
 
 def _instantiate(config: DictConfig, **kwargs):
     """Hydra's instantiate, letting bad input through as itself: Hydra wraps what a constructor
-    raises (a data module's missing folder) in an InstantiationException, which the entry points
-    would print as a traceback."""
+    raises (a data module's missing folder; a net's bad setting, one level deeper, inside the
+    LightningModule that builds it) in InstantiationExceptions, which the entry points would
+    print as a traceback."""
     try:
         return hydra.utils.instantiate(config, **kwargs)
     except InstantiationException as error:
-        if isinstance(error.__cause__, BadInput):
-            raise error.__cause__ from None
+        cause = error.__cause__
+        while isinstance(cause, InstantiationException):
+            cause = cause.__cause__
+        if isinstance(cause, BadInput):
+            raise cause from None
         raise
 
 

@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 
 def fit_and_test(cfg: DictConfig, folder: RunFolder) -> dict:
     """Train on the train split, then score the best checkpoint on val and test."""
+    check_compatible(cfg)  # first: a net that does not fit the data is the cause to name
     check_arguments(cfg)
-    check_compatible(cfg)
     L.seed_everything(cfg.seed, workers=True)
 
     datamodule = build_datamodule(cfg)
