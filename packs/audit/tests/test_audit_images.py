@@ -1,18 +1,19 @@
-"""`make explain` on images where one region alone decides the class: the methods point there."""
+"""`make audit` and `make explain` on images where one region alone decides the class: the
+mistakes come as pictures, and the attribution methods point to that region."""
 
 from pathlib import Path
 
 import numpy as np
 import pytest
-from dlkit_audit.explain import explain
 from PIL import Image
-from tests.helpers import FEW_BATCHES, compose_config, read_summary
 
 from dlkit.training.run import train
+from dlkit_audit.audit import audit
+from dlkit_audit.explain import explain
+from tests.helpers import FEW_BATCHES, compose_config, read_summary
 
-pytestmark = (
-    pytest.mark.slow
-)  # a convolutional net trained for 8 epochs, then four attribution methods
+# a convolutional net trained for 8 epochs, then audited and explained by three methods
+pytestmark = pytest.mark.slow
 
 SIZE, BLOCK = 12, 6  # 12x12 images: four 6x6 quadrants, the top-left one decides
 
@@ -60,12 +61,13 @@ def _block_means(attributions: np.ndarray) -> np.ndarray:
     return per_pixel.reshape(SIZE // BLOCK, BLOCK, SIZE // BLOCK, BLOCK).mean(axis=(1, 3))
 
 
-def test_the_model_learned_the_region(trained):
+def test_the_model_learned_the_region_and_make_audit_reports_on_it(trained, tmp_path):
     assert trained["summary"]["test"]["acc"] > 0.9
-    run = trained["root"] / "run"
-    report = trained["summary"]["test_report"]
-    assert (run / "calibration.png").is_file() and "ece" in report["calibration"]
-    assert (run / "confident_mistakes.png").is_file() == (report["mistakes"]["count"] > 0)
+    ckpt = f"ckpt_path={trained['summary']['best_checkpoint']}"
+    audit(compose_config("audit", [ckpt], tmp_path / "audit", trained["root"] / "data"))
+    folder, report = tmp_path / "audit", read_summary(tmp_path / "audit")["test_report"]
+    assert (folder / "calibration.png").is_file() and "ece" in report["calibration"]
+    assert (folder / "confident_mistakes.png").is_file() == (report["mistakes"]["count"] > 0)
 
 
 # saliency is left out: it measures sensitivity, not contribution; where the confident model is

@@ -1,5 +1,5 @@
-"""The audit of a table model: calibration and mistakes on every test, `make explain` on rows of a
-CSV, and `make eval audit.group_column=…`, on a table where one feature alone decides the class."""
+"""The audit of a table model: `make audit` (calibration, mistakes, `audit.group_column=…`) and
+`make explain` on rows of a CSV, on a table where one feature alone decides the class."""
 
 import shutil
 from pathlib import Path
@@ -8,38 +8,24 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from dlkit_audit.explain import explain
 from omegaconf import OmegaConf
 from sklearn.metrics import confusion_matrix, f1_score
-from tests.helpers import FEW_BATCHES, TINY_MLP, compose_config, read_summary
 
-from dlkit.saved.evaluate import evaluate
 from dlkit.saved.load import load_run
 from dlkit.training.run import train
+from dlkit_audit.audit import audit
+from dlkit_audit.explain import explain
+from tests.helpers import compose_config, read_summary
 
-# each test audits a table model trained for 12 epochs; tests/test_audit_quick.py: the fast one
+# each test audits a table model trained for 12 epochs; test_audit_quick.py: the fast one
 pytestmark = pytest.mark.slow
-
-TABLE = ("data=csv", "data.target=label", "data.drop=[id,site]", *TINY_MLP, *FEW_BATCHES)
-
-
-def _table(path: Path, n: int = 500) -> Path:
-    """Features a-d and a colour; the label is whether c > 0; `site` is no feature."""
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame(rng.normal(size=(n, 4)), columns=list("abcd"))
-    frame.insert(0, "id", np.arange(n))
-    frame["color"] = rng.choice(["red", "green", "blue"], n)
-    frame["site"] = rng.choice(["north", "south", "east"], n, p=[0.4, 0.35, 0.25])
-    frame["label"] = np.where(frame["c"] > 0, "yes", "no")
-    frame.to_csv(path, index=False)
-    return path
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> dict:
+def trained(tmp_path_factory, table_csv, table_overrides) -> dict:
     root = tmp_path_factory.mktemp("table")
-    csv = _table(root / "rows.csv")
-    overrides = [*TABLE, f"data.path={csv}", "trainer.max_epochs=12", "optimizer.lr=0.02"]
+    csv = table_csv(root / "rows.csv")
+    overrides = [*table_overrides, f"data.path={csv}", "trainer.max_epochs=12", "optimizer.lr=0.02"]
     train(compose_config("train", overrides, root / "run", root / "data"))
     summary = read_summary(root / "run")
     return {"root": root, "csv": csv, "summary": summary, "ckpt": summary["best_checkpoint"]}
@@ -49,12 +35,17 @@ def _command(trained, name: str, tmp_path: Path, *overrides: str):
     cfg = compose_config(
         name, [f"ckpt_path={trained['ckpt']}", *overrides], tmp_path / name, trained["root"]
     )
-    return {"eval": evaluate, "explain": explain}[name](cfg)
+    return {"audit": audit, "explain": explain}[name](cfg)
 
 
-def test_every_test_run_reports_calibration_and_the_most_confident_mistakes(trained):
-    report, run = trained["summary"]["test_report"], trained["root"] / "run"
+def test_audit_reports_calibration_and_the_most_confident_mistakes(trained, tmp_path):
+    _command(trained, "audit", tmp_path)
+    summary, run = read_summary(tmp_path / "audit"), tmp_path / "audit"
+    assert summary["test"] == pytest.approx(trained["summary"]["test"])  # the training's test
+    report = summary["test_report"]
+    assert report["per_class"] == trained["summary"]["test_report"]["per_class"]
     assert 0 <= report["calibration"]["ece"] <= 1 and (run / "calibration.png").is_file()
+    assert "groups" not in summary and not (run / "group_metrics.png").exists()
     mistakes = pd.read_csv(run / "confident_mistakes.csv")
     assert len(mistakes) == report["mistakes"]["count"]
     assert mistakes["confidence"].is_monotonic_decreasing
@@ -83,7 +74,7 @@ def test_attributions_rank_the_deciding_feature_first(trained, tmp_path, method)
 
 def _by_hand(trained) -> pd.DataFrame:
     """Each test sample's prediction and its CSV row, matched on the feature values."""
-    run = load_run(trained["ckpt"], "eval")
+    run = load_run(trained["ckpt"], "audit")
     x, y = run.datamodule.datasets["test"].tensors
     with torch.inference_mode():
         predicted = run.model(run.datamodule.transform_batch(x)).argmax(dim=1).numpy()
@@ -96,8 +87,8 @@ def _by_hand(trained) -> pd.DataFrame:
 
 
 def test_per_group_metrics_equal_those_of_each_groups_rows(trained, tmp_path, capsys):
-    _command(trained, "eval", tmp_path, "audit.group_column=site")
-    report = read_summary(tmp_path / "eval")["groups"]
+    _command(trained, "audit", tmp_path, "audit.group_column=site")
+    report = read_summary(tmp_path / "audit")["groups"]
     rows = _by_hand(trained)
     assert set(report["groups"]) == set(rows["site"])
     for site, part in rows.groupby("site"):
@@ -111,15 +102,18 @@ def test_per_group_metrics_equal_those_of_each_groups_rows(trained, tmp_path, ca
     gap = report["largest_gap"]["acc"]
     accuracies = [s["acc"] for s in report["groups"].values()]
     assert gap["gap"] == pytest.approx(max(accuracies) - min(accuracies))
-    assert (tmp_path / "eval" / "group_metrics.png").is_file()
+    assert (tmp_path / "audit" / "group_metrics.png").is_file()
     assert "largest gap in acc between site groups" in capsys.readouterr().out
 
 
 def test_bad_audits_stop_with_the_cause(trained, tmp_path):
     with pytest.raises(ValueError, match=r"audit.group_column=town is not a column .*'site'"):
-        _command(trained, "eval", tmp_path, "audit.group_column=town")
+        _command(trained, "audit", tmp_path, "audit.group_column=town")
     with pytest.raises(ValueError, match=r"3 of its 3 groups have fewer than .*=1000.* lower"):
-        _command(trained, "eval", tmp_path, "audit.group_column=site", "audit.min_group_size=1000")
+        _command(trained, "audit", tmp_path, "audit.group_column=site", "audit.min_group_size=1000")
+    assert read_summary(tmp_path / "audit")["status"] == "failed"
+    with pytest.raises(ValueError, match=r"audit.min_group_size must be at least 1, got 0"):
+        _command(trained, "audit", tmp_path, "audit.min_group_size=0")
     with pytest.raises(ValueError, match=r"gradcam needs a convolutional net.*MLP.*saliency"):
         _command(trained, "explain", tmp_path, "explain.method=gradcam")
     assert read_summary(tmp_path / "explain")["status"] == "failed"
@@ -136,18 +130,23 @@ def test_explain_a_run_whose_data_is_gone_says_so(trained, tmp_path):
         explain(compose_config("explain", [f"ckpt_path={ckpt}"], tmp_path / "e", tmp_path))
 
 
-def test_groups_of_a_folds_checkpoint(trained, tmp_path):
-    overrides = [*TABLE, f"data.path={trained['csv']}", "trainer.max_epochs=1", "cv.folds=2"]
+def test_groups_of_a_folds_checkpoint(trained, tmp_path, table_overrides):
+    overrides = [
+        *table_overrides,
+        f"data.path={trained['csv']}",
+        "trainer.max_epochs=1",
+        "cv.folds=2",
+    ]
     train(compose_config("train", overrides, tmp_path / "cv", tmp_path))
     fold = read_summary(tmp_path / "cv" / "fold_1")
     cfg = compose_config(
-        "eval",
+        "audit",
         [f"ckpt_path={fold['best_checkpoint']}", "audit.group_column=site"],
-        tmp_path / "eval",
+        tmp_path / "audit",
         tmp_path,
     )
-    evaluate(cfg)
-    summary = read_summary(tmp_path / "eval")
+    audit(cfg)
+    summary = read_summary(tmp_path / "audit")
     assert summary["test"]["acc"] == pytest.approx(fold["test"]["acc"])
     supports = [g["support"] for g in summary["groups"]["groups"].values()]
     assert sum(supports) == sum(c["support"] for c in fold["test_report"]["per_class"].values())

@@ -3,6 +3,7 @@ answer is known by construction."""
 
 import numpy as np
 import pytest
+
 from dlkit_audit.reports.calibration import calibration_report
 from dlkit_audit.reports.mistakes import confident_mistakes, largest_errors
 

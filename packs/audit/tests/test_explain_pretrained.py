@@ -2,27 +2,53 @@
 (resized to the net's input size, standardized with the weights' mean and std, both kept in the
 checkpoint), and Grad-CAM reads the backbone's last convolution that keeps a map."""
 
-import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
-import timm
 import torch
+from PIL import Image
+
+from dlkit.training.run import train
 from dlkit_audit.attributions.methods import last_convolution, mapping_convolution
 from dlkit_audit.explain import explain
 from tests.helpers import FEW_BATCHES, compose_config, read_summary
-from tests.models.pretrained_files import COLOURS, TIMM_NET, write_image_folder
 
-from dlkit.training.run import train
+pytest.importorskip("dlkit_pretrained")  # model=timm is the pretrained pack's
+timm = pytest.importorskip("timm")
+
+TIMM_NET = "mobilenetv3_small_050"  # 0.6 M parameters: timm's zoo in a test
+COLOURS = {"red": (200, 40, 40), "green": (40, 200, 40), "blue": (40, 40, 200)}
+
+
+def write_image_folder(root: Path, size: int = 16, per_class: int = 16, seed: int = 0) -> Path:
+    """root/<colour>/<i>.png: noisy images whose class is their colour, learnable in a few steps."""
+    rng = np.random.default_rng(seed)
+    for name, colour in COLOURS.items():
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            noise = rng.normal(0, 40, (size, size, 3))
+            pixels = np.clip(np.array(colour) + noise, 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(root / name / f"{i}.png")
+    return root
+
+
+def write_timm_weights(path: Path) -> Path:
+    """A state dict of TIMM_NET (with timm's 1,000-class head) as a .safetensors file, timm's
+    own format, as a user saves one."""
+    from safetensors.torch import save_file
+
+    torch.manual_seed(0)
+    save_file(timm.create_model(TIMM_NET, pretrained=False).state_dict(), str(path))
+    return path
 
 
 @pytest.fixture(scope="module")
-def fine_tuned(tmp_path_factory, timm_file) -> str:
+def fine_tuned(tmp_path_factory) -> str:
     """The best checkpoint of a timm net fine-tuned from a weights file, then deleted."""
     tmp_path = tmp_path_factory.mktemp("fine_tuned")
     photos = write_image_folder(tmp_path / "photos", per_class=8)
-    weights = tmp_path / "weights.safetensors"
-    shutil.copy(timm_file[0], weights)
+    weights = write_timm_weights(tmp_path / "weights.safetensors")
     overrides = [
         "data=image_folder",
         f"data.path={photos}",
@@ -30,10 +56,9 @@ def fine_tuned(tmp_path_factory, timm_file) -> str:
         "model=timm",
         f"model.net.name={TIMM_NET}",
         f"model.net.weights={weights}",
-        "model.net.input_size=[24,24]",
+        "data.net_inputs.size=[24,24]",
         "optimizer.lr=0.0001",  # a gentle step: an untrained head, no saturated probabilities
         "trainer.max_epochs=1",
-        "callbacks.augmentation_preview=null",
         *FEW_BATCHES,
     ]
     train(compose_config("train", overrides, tmp_path / "run", tmp_path / "data"))

@@ -6,38 +6,35 @@ import pandas as pd
 import pytest
 import torch
 from lightning.pytorch import seed_everything
-from tests.helpers import FEW_BATCHES, read_summary
-from tests.models.pretrained_files import (
-    TIMM_NET,
-    write_image_folder,
-)
 from torch import nn
 
 from dlkit.errors import ConfigError
 from dlkit.models import schedulers
 from dlkit.training.build import build_datamodule, build_model
 from dlkit.training.run import train
+from dlkit_pretrained.finetune import add_group_to_schedules
+from tests.helpers import FEW_BATCHES, read_summary
 
-HEAD = "classifier."  # TIMM_NET's
+HEAD = "classifier."  # the timm net's
 
 
 @pytest.fixture(scope="module")
-def photos(tmp_path_factory):
-    return write_image_folder(tmp_path_factory.mktemp("photos"), per_class=20)
+def photos(tmp_path_factory, write_photos):
+    return write_photos(tmp_path_factory.mktemp("photos"), per_class=20)
 
 
-def pretrained_on_photos(photos, weights) -> tuple[str, ...]:
-    """TIMM_NET from a weights file on 16-pixel photos, a few batches, no plots."""
+@pytest.fixture
+def pretrained_on_photos(photos, timm_file, timm_net) -> tuple[str, ...]:
+    """The timm net from a weights file on 16-pixel photos, a few batches, no plots."""
     return (
         "data=image_folder",
         f"data.path={photos}",
         "data.batch_size=16",
         "model=timm",
-        f"model.net.name={TIMM_NET}",
-        f"model.net.weights={weights}",
-        "model.net.input_size=[16,16]",
+        f"model.net.name={timm_net}",
+        f"model.net.weights={timm_file[0]}",
+        "data.net_inputs.size=[16,16]",
         "callbacks.reports=null",
-        "callbacks.augmentation_preview=null",
         *FEW_BATCHES,
     )
 
@@ -57,11 +54,11 @@ def _rates(cfg) -> pd.DataFrame:
     return pd.read_csv(f"{cfg.paths.output_dir}/metrics.csv").dropna(subset=["lr-Adam/head"])
 
 
-def test_a_frozen_backbone_stays_as_loaded_while_the_head_learns(compose_train, photos, timm_file):
-    path, saved = timm_file
-    cfg = compose_train(
-        *pretrained_on_photos(photos, path), "model.net.freeze=true", "trainer.max_epochs=1"
-    )
+def test_a_frozen_backbone_stays_as_loaded_while_the_head_learns(
+    compose_train, pretrained_on_photos, timm_file
+):
+    saved = timm_file[1]
+    cfg = compose_train(*pretrained_on_photos, "model.net.freeze=true", "trainer.max_epochs=1")
     seed_everything(cfg.seed)  # the model as fit_and_test builds it, before any step
     initial = build_model(cfg, build_datamodule(cfg)).net.net.state_dict()
     train(cfg)
@@ -71,10 +68,12 @@ def test_a_frozen_backbone_stays_as_loaded_while_the_head_learns(compose_train, 
     assert "lr-Adam/backbone" not in _rates(cfg)
 
 
-def test_finetune_unfreezes_at_its_epoch_in_a_group_of_its_own(compose_train, photos, timm_file):
-    path, saved = timm_file
+def test_finetune_unfreezes_at_its_epoch_in_a_group_of_its_own(
+    compose_train, pretrained_on_photos, timm_file
+):
+    saved = timm_file[1]
     cfg = compose_train(
-        *pretrained_on_photos(photos, path),
+        *pretrained_on_photos,
         "callbacks=finetune",
         "callbacks.finetune.unfreeze_at_epoch=1",
         "callbacks.finetune.lr_factor=0.1",
@@ -92,15 +91,24 @@ def test_finetune_unfreezes_at_its_epoch_in_a_group_of_its_own(compose_train, ph
     assert epoch_1["lr-Adam/backbone"] == pytest.approx(0.1 * epoch_1["lr-Adam/head"])
 
 
-def test_backbone_lr_factor_gives_the_backbone_its_rate(compose_train, photos, timm_file):
+def test_backbone_lr_factor_gives_the_backbone_its_rate_through_the_schedule(
+    compose_train, pretrained_on_photos
+):
     cfg = compose_train(
-        *pretrained_on_photos(photos, timm_file[0]),
-        "optimizer.backbone_lr_factor=0.25",
+        *pretrained_on_photos,
+        "model.net.backbone_lr_factor=0.25",
+        "scheduler=onecycle",
+        "callbacks.lr_monitor.logging_interval=step",
+        "++trainer.log_every_n_steps=1",
         "trainer.max_epochs=1",
     )
     train(cfg)
     rates = _rates(cfg)
-    assert (rates["lr-Adam/backbone"] / rates["lr-Adam/head"]).tolist() == pytest.approx([0.25])
+    steps = len(rates)  # one row a step, each at the schedule's rate of the step
+    assert steps >= 3 and rates["lr-Adam/head"].nunique() == steps
+    ratios = (rates["lr-Adam/backbone"] / rates["lr-Adam/head"]).tolist()
+    assert ratios == pytest.approx([0.25] * steps)
+    assert rates["lr-Adam/head"].max() <= cfg.optimizer.lr  # onecycle's peak is optimizer.lr
 
 
 def test_a_timm_net_learns_a_folder_of_photos(compose_train, photos):
@@ -113,7 +121,6 @@ def test_a_timm_net_learns_a_folder_of_photos(compose_train, photos):
         "model.net.name=resnet10t",  # from a random start
         "trainer.max_epochs=4",
         "callbacks.rich_progress_bar=null",
-        "callbacks.augmentation_preview=null",
         "callbacks.reports=null",
         "extras.print_config=false",
     )
@@ -123,16 +130,23 @@ def test_a_timm_net_learns_a_folder_of_photos(compose_train, photos):
     assert summary["test"]["acc"] > 0.6  # three classes: chance is 1/3
 
 
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        (("optimizer.backbone_lr_factor=0.1",), "CNN has no backbone"),
-        (("callbacks=finetune",), "CNN has none: use model=resnet or model=timm"),
-    ],
-)
-def test_backbone_switches_on_a_net_without_one_say_so(compose_train, overrides, message):
-    cfg = compose_train("model=cnn", *overrides, *FEW_BATCHES, "trainer.max_epochs=1")
-    with pytest.raises(ConfigError, match=message):
+def test_finetune_on_a_net_without_a_backbone_says_so(compose_train):
+    cfg = compose_train("model=cnn", "callbacks=finetune", *FEW_BATCHES, "trainer.max_epochs=1")
+    with pytest.raises(
+        ConfigError, match="CNN has none: use model=pretrained_resnet or model=timm"
+    ):
+        train(cfg)
+    assert read_summary(cfg)["status"] == "failed"
+
+
+def test_finetune_and_a_backbone_rate_pick_one(compose_train, pretrained_on_photos):
+    cfg = compose_train(
+        *pretrained_on_photos,
+        "callbacks=finetune",
+        "model.net.backbone_lr_factor=0.1",
+        "trainer.max_epochs=1",
+    )
+    with pytest.raises(ConfigError, match=r"leave model\.net\.backbone_lr_factor at 1"):
         train(cfg)
     assert read_summary(cfg)["status"] == "failed"
 
@@ -162,7 +176,7 @@ def test_a_group_added_mid_run_follows_every_schedule(name, settings):
     optimizer.add_param_group(
         {"params": backbone.parameters(), "lr": 0.1 * optimizer.param_groups[0]["lr"]}
     )
-    schedulers.add_group_to_schedules([scheduler], 0.1)
+    add_group_to_schedules([scheduler], 0.1)
     for _ in range(25):
         step()
         head_lr, backbone_lr = (group["lr"] for group in optimizer.param_groups)

@@ -1,4 +1,5 @@
-"""Trials per minute with 1, 2 and 4 workers on one study: `python benchmarks/bench_workers.py`.
+"""Trials per minute with 1, 2 and 4 workers on one study:
+`python packs/sweep-workers/benchmarks/bench_workers.py`.
 
 Each measurement is one `make sweep-workers n=<k>` (the command a user types) on a new study
 in a journal file, running the same small search (the digits MLP, `hparams_search=
@@ -9,7 +10,7 @@ work) to the same number of trials. Worker counts are interleaved round by round
 - wall: trials / the whole command's time (process start-up and the study summary included);
 - study: trials / the time from the first trial's start to the last one's end (the search alone).
 
-Medians over the rounds go to a Markdown table (benchmarks/workers_results.md by default).
+Medians over the rounds go to a Markdown table (workers_results.md beside this file by default).
 """
 
 from __future__ import annotations
@@ -24,9 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from processes import clean_env
-from tasks import ROOT
-
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]  # the project root: `make` and the entry points run there
 SEARCH = (
     "hparams_search=digits_mlp_optuna",
     "hydra.sweeper.pruner=null",
@@ -35,19 +35,27 @@ SEARCH = (
 )
 
 
+def clean_env() -> dict[str, str]:
+    """Without what a `make` around this script exports (its flags, and ARGS) into the
+    `make sweep-workers` it times."""
+    leaked = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "ARGS")
+    return {k: v for k, v in os.environ.items() if k not in leaked}
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--trials", type=int, default=8, help="trials each study reaches")
     parser.add_argument("--epochs", type=int, default=5, help="epochs each trial trains")
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "workers_results.md")
+    parser.add_argument("--output", type=Path, default=HERE / "workers_results.md")
     return parser.parse_args(argv)
 
 
 def measure(workers: int, trials: int, epochs: int, folder: Path) -> dict[str, float]:
     """One `make sweep-workers` on a new study; its trials per minute, wall and study."""
     import optuna
+
     from dlkit_sweep_workers.storage import open_storage
 
     journal = folder / "bench.journal"
@@ -74,7 +82,7 @@ def report(args: argparse.Namespace, results: dict[int, list[dict[str, float]]])
     lines = [
         "# Workers on one study: trials per minute",
         "",
-        f"`python benchmarks/bench_workers.py --trials {args.trials} --epochs {args.epochs} "
+        f"`python packs/sweep-workers/benchmarks/bench_workers.py --trials {args.trials} --epochs {args.epochs} "
         f"--rounds {args.rounds}`: each trial the digits MLP for {args.epochs} epochs, "
         f"{args.trials} trials a study, median of {args.rounds} round(s), counts interleaved.",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU cores, Python "
@@ -93,7 +101,6 @@ def report(args: argparse.Namespace, results: dict[int, list[dict[str, float]]])
 
 def main(argv: list[str] | None = None) -> str:
     args = parse_args(argv)
-    sys.path.insert(0, str(ROOT / "src"))
     results: dict[int, list[dict[str, float]]] = {n: [] for n in args.workers}
     for round_ in range(args.rounds):
         for n in args.workers:

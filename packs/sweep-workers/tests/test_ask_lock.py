@@ -4,9 +4,9 @@ import threading
 import time
 
 import pytest
+
 from dlkit_sweep_workers.ask_lock import ask_lock
 from dlkit_sweep_workers.storage import open_storage
-from tests.postgres import postgres_url  # noqa: F401  (a fixture)
 
 
 def _holders_at_once(value: str, threads: int = 4) -> int:
@@ -40,5 +40,5 @@ def test_one_worker_at_a_time_asks_on_a_file(tmp_path, kind):
 
 
 @pytest.mark.slow
-def test_one_worker_at_a_time_asks_on_postgresql(postgres_url):  # noqa: F811
+def test_one_worker_at_a_time_asks_on_postgresql(postgres_url):
     assert _holders_at_once(postgres_url) == 1

@@ -6,8 +6,9 @@ import subprocess
 import sys
 
 import pytest
+
 from dlkit_sweep_workers.devices import share_devices, visible_devices
-from tests.helpers import TINY, clean_environment, folders, output, run
+from tests.helpers import TINY, clean_environment, compose_config, folders, output, run
 
 
 @pytest.mark.parametrize(
@@ -64,11 +65,22 @@ def test_processes_running_at_once_claim_distinct_devices(tmp_path):
     assert not any(errors[:-1])
 
 
+def test_joblib_gpus_is_the_joblib_launcher_with_shared_devices(tmp_path):
+    from hydra.core.hydra_config import HydraConfig
+
+    compose_config("train", ["hydra/launcher=joblib_gpus", "hydra.launcher.n_jobs=3"], tmp_path,
+                   tmp_path)  # fmt: skip
+    hydra = HydraConfig.get()
+    assert hydra.launcher._target_.endswith("JoblibLauncher") and hydra.launcher.n_jobs == 3
+    assert hydra.callbacks.share_devices._target_ == "dlkit_sweep_workers.devices.ShareDevices"
+    assert "sweep_summary" in hydra.callbacks  # the core's callbacks stay
+
+
 @pytest.mark.slow
 def test_parallel_joblib_jobs_train_on_a_gpu_each(tmp_path):
     sweep_dir = tmp_path / "sweep"
     result = run("-m", "dlkit.cli.train",
-        *TINY, *folders(tmp_path), "data.batch_size=16,32,48,64", "hydra/launcher=joblib",
+        *TINY, *folders(tmp_path), "data.batch_size=16,32,48,64", "hydra/launcher=joblib_gpus",
         "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={sweep_dir}", "--multirun",
         env={"CUDA_VISIBLE_DEVICES": "0,1"},
     )  # fmt: skip

@@ -3,13 +3,13 @@
 import optuna
 import pandas as pd
 import pytest
-from dlkit_sweep_workers.storage import open_storage
-from dlkit_sweep_workers.study_summary import write_study_summary
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
-from tests.helpers import output, run
 
-from dlkit.runs.folder import StudyFolder
+from dlkit_sweep_workers.storage import open_storage
+from dlkit_sweep_workers.study_folder import StudyFolder
+from dlkit_sweep_workers.study_summary import write_study_summary
+from tests.helpers import output, run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SPACE = {

@@ -4,8 +4,6 @@ go on, and the killed worker, started again, continues the study."""
 import pytest
 from omegaconf import OmegaConf
 from optuna.trial import TrialState
-from tests.postgres import postgres_url  # noqa: F401  (a fixture)
-from tests.workers import Worker, assert_clean, assert_study_complete, load, search, wait_until
 
 N_TRIALS = 8
 # beats every second, failed after three without one: the test need not wait a minute
@@ -14,39 +12,41 @@ QUICK_HEARTBEAT = ("hydra.sweeper.heartbeat_interval=1", "hydra.sweeper.grace_pe
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["journal", "postgresql"])
-def test_a_killed_workers_trial_fails_and_the_study_completes(tmp_path, request, kind):
+def test_a_killed_workers_trial_fails_and_the_study_completes(tmp_path, request, workers, kind):
     storage = (
         request.getfixturevalue("postgres_url") if kind == "postgresql"
         else str(tmp_path / "o.journal")
     )  # fmt: skip
-    overrides = search(tmp_path, storage, N_TRIALS, *QUICK_HEARTBEAT, "trainer.max_epochs=3")
-    workers = [Worker(tmp_path, i, overrides).start() for i in range(3)]
-    victim = workers[0]
+    overrides = workers.search(storage, N_TRIALS, *QUICK_HEARTBEAT, "trainer.max_epochs=3")
+    started = [workers.start(i, overrides) for i in range(3)]
+    victim, others = started[0], started[1:]
     # every worker past its start (where a restarted worker fails its own lost trials at once)
-    wait_until(lambda: all(w.job_started() for w in workers), 600, "a job of each worker")
-    victim.kill()  # SIGKILL to the worker and its job: nothing of it says goodbye
+    workers.wait_until(lambda: all(w.job_started() for w in started), 600, "a job of each worker")
+    victim.kill()
 
     (lost,) = [
-        t for t in load(storage).trials if t.user_attrs.get("sweeper_pid") == victim.process.pid
+        t
+        for t in workers.load(storage).trials
+        if t.user_attrs.get("sweeper_pid") == victim.process.pid
     ]
 
     def lost_trial_failed() -> bool:
-        return load(storage).trials[lost.number].state == TrialState.FAIL
+        return workers.load(storage).trials[lost.number].state == TrialState.FAIL
 
     # another worker fails it: host and process id mean nothing across machines, the heartbeat does
-    wait_until(lost_trial_failed, 300, f"trial {lost.number} of the killed worker failing")
+    workers.wait_until(lost_trial_failed, 300, f"trial {lost.number} of the killed worker failing")
     assert any(
         f"trial {lost.number} failed: its worker (" in w.output()
         and "sent no heartbeat" in w.output()
-        for w in workers[1:]
+        for w in others
     )
-    restarted = Worker(tmp_path, 0, overrides).start()  # the same command again
-    for worker in (*workers[1:], restarted):
+    restarted = workers.start(0, overrides)  # the same command again
+    for worker in (*others, restarted):
         assert worker.wait(900) == 0, worker.output()[-4000:]
-    assert_clean([*workers[1:], restarted])
+    workers.assert_clean([*others, restarted])
 
-    study = load(storage)
-    assert_study_complete(study, N_TRIALS)
+    study = workers.load(storage)
+    workers.assert_complete(study, N_TRIALS)
     states = {t.number: t.state for t in study.trials}
     assert states.pop(lost.number) == TrialState.FAIL
     assert set(states.values()) <= {TrialState.COMPLETE, TrialState.PRUNED}

@@ -1,7 +1,7 @@
 """Many workers on one Optuna study: started together, they reach exactly n_trials, each run once.
 
 Real processes on real storages: a journal file, SQLite, and a PostgreSQL server the tests
-start themselves (`tests/postgres.py`).
+start themselves (the `postgres_url` fixture).
 """
 
 import re
@@ -11,31 +11,29 @@ import time
 
 import pandas as pd
 import pytest
-from dlkit_sweep_workers.storage import open_storage, resolve_storage
-from tests.helpers import ROOT, clean_environment, folders, output, run
-from tests.postgres import postgres_url  # noqa: F401  (a fixture)
-from tests.workers import STUDY, assert_clean, assert_study_complete, load, run_workers, search
 
 from dlkit.errors import ConfigError
+from dlkit_sweep_workers.storage import open_storage
+from tests.helpers import ROOT, clean_environment, folders, output, run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.mark.slow
-def test_sweep_workers_share_one_study(tmp_path):
+def test_sweep_workers_share_one_study(tmp_path, workers):
     storage = "studies/par.journal"  # relative: taken from the project root, paths.root_dir
     result = run("make",
-        "sweep-workers", "n=2", *search(tmp_path, storage, 3),
+        "sweep-workers", "n=2", *workers.search(storage, 3, sweeper=None),
         f"paths.root_dir={tmp_path}", f"hydra.sweep.dir={tmp_path / 'sweep'}",
     )  # fmt: skip
     assert result.returncode == 0, output(result)[-4000:]
     assert "Traceback" not in output(result)
     journal = tmp_path / "studies" / "par.journal"
     assert journal.is_file() and not (ROOT / storage).exists()
-    study = load(str(journal))
-    assert_study_complete(study, 3)
+    study = workers.load(str(journal))
+    workers.assert_complete(study, 3)
     # each worker in a sweep folder of its own, each trial in one job folder of one worker
-    table = pd.read_csv(tmp_path / "logs" / "studies" / STUDY / "study_summary.csv")
+    table = pd.read_csv(tmp_path / "logs" / "studies" / workers.study_name / "study_summary.csv")
     assert list(table["trial"]) == [0, 1, 2]
     for row in table.itertuples():
         assert row.folder.startswith(str(tmp_path / "sweep" / "worker_"))
@@ -48,10 +46,15 @@ def test_sweep_workers_share_one_study(tmp_path):
     [
         (["n=0"], "n=0: the number of workers must be a whole number, at least 1"),
         ([], "give the number of workers: make sweep-workers n=4"),
+        (
+            ["n=2", "hparams_search=digits_mlp_optuna", "hydra/sweeper=optuna"],
+            "make sweep-workers runs workers of hydra/sweeper=optuna_workers, which share a "
+            "study; hydra/sweeper=optuna does not: leave it out",
+        ),
         # these two compose the config first (a second or more each): slow
         pytest.param(
             ["n=2", "optimizer.lr=0.1"],
-            "make sweep-workers runs workers of one Optuna study",
+            "make sweep-workers runs workers of one Optuna study: give a search",
             marks=pytest.mark.slow,
         ),
         pytest.param(
@@ -68,12 +71,12 @@ def test_sweep_workers_without_a_study_to_share_says_why(arguments, message):
 
 
 @pytest.mark.slow
-def test_an_unreachable_storage_is_one_message(tmp_path):
+def test_an_unreachable_storage_is_one_message(tmp_path, workers):
     storage = "postgresql://me:secret@127.0.0.1:1/none"
     result = run(
         "-m",
         "dlkit.cli.train",
-        *search(tmp_path, storage, 1),
+        *workers.search(storage, 1),
         f"hydra.sweep.dir={tmp_path / 'sweep'}",
         "--multirun",
     )
@@ -101,16 +104,6 @@ def test_a_storage_value_that_does_not_parse_is_named(storage, message):
         open_storage(storage, None, None)
 
 
-def test_relative_storage_paths_resolve_against_the_project_root(tmp_path):
-    root = tmp_path / "project"
-    assert resolve_storage("logs/o.journal", root) == str(root / "logs" / "o.journal")
-    assert resolve_storage("sqlite:///logs/o.db", root) == f"sqlite:///{root}/logs/o.db"
-    assert resolve_storage("/abs/o.journal", root) == "/abs/o.journal"
-    assert resolve_storage("sqlite:////abs/o.db", root) == "sqlite:////abs/o.db"
-    url = "postgresql://u:p@host:5432/db"
-    assert resolve_storage(url, root) == url and resolve_storage(None, root) is None
-
-
 def _storage(tmp_path, kind: str, request) -> str:
     if kind == "postgresql":
         return request.getfixturevalue("postgres_url")
@@ -119,19 +112,23 @@ def _storage(tmp_path, kind: str, request) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("kind", "n"), [("journal", 4), ("postgresql", 4), ("sqlite", 3)])
-def test_workers_started_together_reach_exactly_n_trials(tmp_path, request, kind, n):
+def test_workers_started_together_reach_exactly_n_trials(tmp_path, request, workers, kind, n):
     storage = _storage(tmp_path, kind, request)
-    workers = run_workers(tmp_path, n, search(tmp_path, storage, 6))
-    assert_clean(workers)
-    study = load(storage)
-    assert_study_complete(study, 6)
+    started = workers.run(n, workers.search(storage, 6))
+    workers.assert_clean(started)
+    study = workers.load(storage)
+    workers.assert_complete(study, 6)
     assert len({t.user_attrs["sweeper_pid"] for t in study.trials}) > 1  # they shared the work
     # the study summary sees every trial, whichever worker ran it
     result = run(
-        "make", "sweep-summary", f"study_name={STUDY}", f"storage={storage}", *folders(tmp_path)
+        "make",
+        "sweep-summary",
+        f"study_name={workers.study_name}",
+        f"storage={storage}",
+        *folders(tmp_path),
     )
     assert result.returncode == 0, output(result)[-3000:]
-    folder = tmp_path / "logs" / "studies" / STUDY
+    folder = tmp_path / "logs" / "studies" / workers.study_name
     table = pd.read_csv(folder / "study_summary.csv")
     assert list(table["trial"]) == list(range(6))
     assert set(table["worker"]) == {
@@ -142,19 +139,25 @@ def test_workers_started_together_reach_exactly_n_trials(tmp_path, request, kind
         assert (folder / f"{name}.png").read_bytes()[:8] == PNG_MAGIC
 
 
+# what the workers' sweeper does when it opens a study (the core's OptunaSweeper._search)
 RACE = """
 import sys, time
+import optuna
 from dlkit_sweep_workers.storage import open_storage
-from dlkit_sweep_workers.study import open_study
 storage, start = sys.argv[1], float(sys.argv[2])
 time.sleep(max(0.0, start - time.time()))
-open_study(open_storage(storage, 10, 60), "race", "maximize", None)
+optuna.create_study(
+    storage=open_storage(storage, 10, 60), study_name="race", direction="maximize",
+    load_if_exists=True,
+)
 """
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["journal", "sqlite", "postgresql"])
-def test_processes_creating_one_study_at_the_same_moment_all_succeed(tmp_path, request, kind):
+def test_processes_creating_one_study_at_the_same_moment_all_succeed(
+    tmp_path, request, workers, kind
+):
     storage = _storage(tmp_path, kind, request)
     start = time.time() + 8  # every process has imported Optuna by then
     processes = [
@@ -168,4 +171,4 @@ def test_processes_creating_one_study_at_the_same_moment_all_succeed(tmp_path, r
     ]
     errors = [p.communicate(timeout=300)[1] for p in processes]
     assert [p.returncode for p in processes] == [0] * 4, "\n".join(errors)[-4000:]
-    assert len(load(storage, "race").trials) == 0
+    assert len(workers.load(storage, "race").trials) == 0

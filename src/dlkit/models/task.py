@@ -143,10 +143,13 @@ class TaskModule(L.LightningModule):
         return loss
 
     def configure_optimizers(self):
-        # a net may give parameter groups of its own (a pretrained backbone at a lower rate)
+        # a net may give parameter groups of its own; a group's `lr_factor` is its share of the
+        # optimizer's rate (a pretrained backbone at a tenth), which every schedule scales from
         groups = getattr(self.net, "parameter_groups", None)
         params = groups() if groups else [p for p in self.parameters() if p.requires_grad]
         optimizer = _instance_of(torch.optim.Optimizer, self.hparams.optimizer, params=params)
+        for group in optimizer.param_groups:
+            group["lr"] *= group.get("lr_factor", 1.0)
         if self.hparams.scheduler is None:
             return optimizer
         total_steps = self.trainer.estimated_stepping_batches

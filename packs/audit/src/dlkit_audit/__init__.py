@@ -1,1 +1,2 @@
-"""The audit pack: audit a trained model: `make audit` (calibration, the most confident mistakes, metrics per group) and `make explain` (Captum attributions)."""
+"""The audit pack: `make audit` (calibration, the most confident mistakes, metrics per group)
+and `make explain` (Captum attributions) of a trained model."""

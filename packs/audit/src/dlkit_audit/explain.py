@@ -17,12 +17,12 @@ import pandas as pd
 import torch
 from omegaconf import DictConfig
 
-from dlkit.config.values import check_choice
+from dlkit.config.values import BATCH_SIZE, check_choice, integer, optional, require
 from dlkit.data.samples import to_float
 from dlkit.errors import DataError
 from dlkit.saved.command import command_run
 from dlkit.saved.load import load_run
-from dlkit.saved.predict import image_names
+from dlkit_audit import file_names
 from dlkit_audit.attributions import methods, pictures
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class Explained:
 def explain(cfg: DictConfig) -> dict:
     settings = cfg.explain
     with command_run(cfg, input=cfg.get("input"), method=settings.method) as command:
-        check_choice("explain.method", settings.method, methods.METHODS)  # before any loading
+        check_settings(settings)  # before any loading
         run = _load(command.ckpt_path)
         methods.check_method(settings.method, run.model.net)
         samples = explained_samples(run.datamodule, cfg.get("input"), settings.limit)
@@ -59,12 +59,21 @@ def explain(cfg: DictConfig) -> dict:
             settings.method,
             summary["num_inputs"],
             summary["baseline"],
-            command.folder.picture(command.folder.attributions_png),
+            command.folder.picture(file_names.ATTRIBUTIONS_PNG),
         )
         if "feature_importance" in summary:
             top = list(summary["feature_importance"].items())[:5]
             log.info("columns by mean |attribution|: %s", ", ".join(f"{k} {v:.3g}" for k, v in top))
     return command.result
+
+
+def check_settings(settings: DictConfig) -> None:
+    """The `explain` settings, each in its range (a ConfigError names the first that is not)."""
+    check_choice("explain.method", settings.method, methods.METHODS)
+    for key in ("steps", "limit", "show"):
+        require(f"explain.{key}", settings[key], integer(1))
+    require("explain.window", settings.window, optional(integer(1)))
+    require("explain.batch_size", settings.batch_size, BATCH_SIZE)
 
 
 def _load(ckpt_path: str | None):
@@ -89,7 +98,8 @@ def explained_samples(datamodule, inputs: str | None, limit: int) -> Explained:
         path = Path(inputs).expanduser()
         x = datamodule.load_inputs(path)
         targets = datamodule.read_input_targets(path)
-        names = image_names(datamodule, path) or [f"row {i}" for i in range(len(x))]
+        # image files name their rows; other inputs are rows of their file
+        names = datamodule.input_columns(path).get("input") or [f"row {i}" for i in range(len(x))]
         source = str(path)
     if len(x) > limit or len(names) > limit:
         log.info("explaining the first %d of %d inputs (explain.limit)", limit, len(names))
@@ -129,7 +139,7 @@ def write_explanation(run, samples: Explained, attributions, settings, folder) -
     explained = "the predicted class's probability" if classification else "the predicted value"
     title = f"{settings.method.replace('_', ' ')} of {explained}\nbaseline: {baseline}"
     folder.root.mkdir(parents=True, exist_ok=True)
-    png = folder.picture(folder.attributions_png)
+    png = folder.picture(file_names.ATTRIBUTIONS_PNG)
     shown = min(settings.show, len(samples.x))
     summary: dict = {}
     if datamodule.modality == "image":
@@ -163,12 +173,12 @@ def write_explanation(run, samples: Explained, attributions, settings, folder) -
         pictures.plot_table(per_column, rows, positive, png)
         table = pd.DataFrame({"input": samples.names, "prediction": labels, "true": trues})
         pd.concat([table, per_column], axis=1).to_csv(
-            folder.picture(folder.attributions_csv), index=False
+            folder.picture(file_names.ATTRIBUTIONS_CSV), index=False
         )
         importance = per_column.abs().mean().sort_values(ascending=False)
         summary["feature_importance"] = {str(k): float(v) for k, v in importance.items()}
     np.savez_compressed(
-        folder.picture(folder.attributions_npz),
+        folder.picture(file_names.ATTRIBUTIONS_NPZ),
         attributions=attributions.values.numpy(),
         inputs=samples.shown.numpy(),
         outputs=outputs.numpy(),
@@ -199,8 +209,8 @@ def write_explanation(run, samples: Explained, attributions, settings, folder) -
             {"input": n, "prediction": p, "true": t}
             for n, p, t in zip(samples.names[:shown], labels, trues, strict=False)
         ],
-        "files": [folder.attributions_png, folder.attributions_npz]
-        + ([folder.attributions_csv] if datamodule.modality == "table" else []),
+        "files": [file_names.ATTRIBUTIONS_PNG, file_names.ATTRIBUTIONS_NPZ]
+        + ([file_names.ATTRIBUTIONS_CSV] if datamodule.modality == "table" else []),
     }
 
 

@@ -1,1 +1,2 @@
-"""The loggers pack: TensorBoard and MLflow beside the CSV logger and W&B: `logger=tensorboard`, `mlflow`, `many`."""
+"""The loggers pack: TensorBoard and MLflow beside the core's CSV logger and W&B
+(`logger=tensorboard`, `mlflow`, `many`)."""

@@ -18,9 +18,9 @@ import lightning.pytorch as L
 from lightning.pytorch.callbacks import BaseFinetuning
 from torch.optim import Optimizer
 
-from dlkit.config.values import BACKBONE_LR_FACTOR, integer, require
+from dlkit.config.values import integer, require
 from dlkit.errors import ConfigError
-from dlkit_pretrained.backbone import FineTunable
+from dlkit_pretrained.backbone import BACKBONE_LR_FACTOR, FineTunable
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +37,19 @@ class FinetuneBackbone(BaseFinetuning):
         if not isinstance(pl_module.net, FineTunable):
             raise ConfigError(
                 f"callbacks=finetune unfreezes a pretrained backbone, but "
-                f"{type(pl_module.net).__name__} has none: use model=resnet or model=timm"
+                f"{type(pl_module.net).__name__} has none: use model=pretrained_resnet or model=timm"
             )
-        if stage == "fit" and pl_module.backbone_lr_factor != 1:
+        if stage == "fit" and pl_module.net.backbone_lr_factor != 1:
             raise ConfigError(
                 "callbacks=finetune sets the backbone's rate when it unfreezes "
                 f"(callbacks.finetune.lr_factor={self.lr_factor}): leave "
-                "optimizer.backbone_lr_factor at 1, or drop callbacks=finetune"
+                "model.net.backbone_lr_factor at 1, or drop callbacks=finetune"
             )
         if stage == "fit" and trainer.world_size > 1:
             raise ConfigError(
                 "callbacks=finetune cannot run on several processes: DDP fixes the parameters it "
                 "synchronizes when it wraps the model, so a backbone unfrozen later would drift "
-                "apart on each rank. Train the whole net with optimizer.backbone_lr_factor=0.1 "
+                "apart on each rank. Train the whole net with model.net.backbone_lr_factor=0.1 "
                 "instead, or on one device"
             )
         super().setup(trainer, pl_module, stage)

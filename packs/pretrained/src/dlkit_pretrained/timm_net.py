@@ -12,11 +12,10 @@ import re
 
 import torch
 
-from dlkit.config.checks import weights_problem
 from dlkit.config.values import PROBABILITY, require
 from dlkit.errors import ConfigError
 from dlkit.models.nets.shapes import check_image_shape
-from dlkit_pretrained.backbone import FineTunable
+from dlkit_pretrained.backbone import FineTunable, check_one_source
 
 
 class TimmNet(FineTunable):
@@ -33,15 +32,14 @@ class TimmNet(FineTunable):
         weights: str | None = None,
         freeze: bool = False,
         dropout: float = 0.0,
-        input_size: list[int] | None = None,  # the data module's (`expected_inputs`)
+        backbone_lr_factor: float = 1.0,
         from_checkpoint: bool = False,
     ) -> None:
         super().__init__()
         import timm
 
         require("dropout", dropout, PROBABILITY)
-        if problem := weights_problem(pretrained, weights):
-            raise ConfigError(problem)
+        check_one_source(pretrained, weights)
         check_image_shape("TimmNet", input_shape)
         config = pretrained_config(name)
         kwargs = {"num_classes": num_outputs, "in_chans": input_shape[0], "drop_rate": dropout}
@@ -66,34 +64,11 @@ class TimmNet(FineTunable):
                 source=str(weights),
                 architecture=f"timm {name}",
             )
+        self.set_rates(backbone_lr_factor)
         self.freeze_if_asked(freeze, bool(pretrained or weights))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
-
-    @staticmethod
-    def expected_inputs(
-        name: str = "efficientnet_b0",
-        pretrained: bool = False,
-        weights: str | None = None,
-        input_size: list[int] | None = None,
-        **_,
-    ) -> dict | None:
-        """With weights: the input size, mean and std of timm's preprocessing for them
-        (`timm.data.resolve_data_config`); `input_size` [H, W] sets another size."""
-        config = pretrained_config(name) if (pretrained or weights) else None
-        if config is None:
-            return {"size": list(input_size)} if input_size else None
-        from timm.data import resolve_data_config
-
-        data = resolve_data_config({}, pretrained_cfg=config.to_dict())
-        return {
-            "size": list(input_size or data["input_size"][1:]),
-            "mean": list(data["mean"]),
-            "std": list(data["std"]),
-            "weights": f"timm {config.architecture}.{config.tag}"
-            + ("" if pretrained else f", file {weights}"),
-        }
 
 
 def pretrained_config(name: str):

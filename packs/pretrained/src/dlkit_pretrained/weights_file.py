@@ -132,7 +132,7 @@ def _mismatch(source, architecture, missing, unexpected, resized, state, own) ->
     return (
         f"the weights in {source} do not fit {architecture}'s backbone: {'; '.join(parts)}. They "
         "were saved from another architecture: give weights saved from this one, or choose the "
-        "net they belong to (model.net.depth for model=resnet, model.net.name for model=timm)"
+        "net they belong to (model.net.depth for model=pretrained_resnet, model.net.name for model=timm)"
     )
 
 

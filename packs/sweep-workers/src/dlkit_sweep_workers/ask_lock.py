@@ -19,14 +19,15 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from dlkit_sweep_workers.storage import is_journal
+from dlkit.sweeps.storage import is_journal
 
 log = logging.getLogger(__name__)
 
 LOCK_SUFFIX = ".ask.lock"
+# the lock's name in the database starts with this: this study's asks, nothing else
 NAMESPACE = "dlkit.ask"
 # a worker holds the lock for milliseconds; waiting this long means the database is stuck
-DATABASE_LOCK_TIMEOUT_S = 600  # the lock's name in the database: this study's asks, nothing else
+DATABASE_LOCK_TIMEOUT_S = 600
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""One GPU per parallel job: `hydra/launcher=joblib` with k GPUs, or k workers on one machine.
+"""One GPU per parallel job: `hydra/launcher=joblib_gpus` with k GPUs, or k workers on one machine.
 
 Left alone, every job in parallel trains on GPU 0. Here each gets a device of its own through
 CUDA_VISIBLE_DEVICES, set before it touches CUDA (the variable is read once, when a process
@@ -6,10 +6,11 @@ first uses CUDA):
 
 - `make sweep-workers n=…` gives worker i the devices i, i+n, i+2n, … (one each when there are
   fewer devices than workers: round-robin, two workers to a device);
-- under the joblib launcher, each worker process of the pool claims one device when it starts
-  its first job and keeps it for the jobs that follow (a process cannot move to another GPU
-  once it has used one), preferring device `job number mod k`. The claim is a file lock in the
-  sweep folder, released when the process ends.
+- under `hydra/launcher=joblib_gpus` (the joblib launcher with the `ShareDevices` callback),
+  each worker process of the pool claims one device when it starts its first job and keeps it
+  for the jobs that follow (a process cannot move to another GPU once it has used one),
+  preferring device `job number mod k`. The claim is a file lock in the sweep folder, released
+  when the process ends.
 """
 
 import logging
@@ -20,13 +21,13 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from dlkit.runs.folder import SweepFolder
-
 log = logging.getLogger(__name__)
 
 VISIBLE = "CUDA_VISIBLE_DEVICES"
 # set by the sweep for its joblib workers: the devices they share, comma-separated
 SHARED = "DLKIT_SWEEP_DEVICES"
+# the folder of a sweep that holds the devices' lock files, one per GPU held
+DEVICE_LOCKS = ".devices"
 
 _claimed: dict[str, Any] = {}  # this process's device and the lock that holds it
 
@@ -86,12 +87,10 @@ def claim_device(devices: list[str], preferred: int, lock_folder: Path) -> str:
 
 
 class ShareDevices(Callback):
-    """`hydra.callbacks.share_devices`: a GPU of its own for each job the joblib launcher runs."""
+    """`hydra.callbacks.share_devices`, which `hydra/launcher=joblib_gpus` adds: a GPU of its
+    own for each job the joblib launcher runs."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        target = str(config.hydra.launcher.get("_target_", ""))
-        if "joblib" not in target:  # one job at a time here, or a cluster that assigns GPUs
-            return
         devices = visible_devices()
         if len(devices) > 1:
             os.environ[SHARED] = ",".join(devices)  # the pool's processes inherit it
@@ -101,7 +100,7 @@ class ShareDevices(Callback):
         shared = os.environ.get(SHARED)
         if not shared:
             return
-        lock_folder = SweepFolder(config.hydra.sweep.dir).device_locks
+        lock_folder = Path(config.hydra.sweep.dir) / DEVICE_LOCKS
         device = claim_device(shared.split(","), int(config.hydra.job.num), lock_folder)
         os.environ[VISIBLE] = device  # again for each job: SeparateDistributedJobs restores it
         log.info("this job (process %d) trains on GPU %s (%s)", os.getpid(), device, VISIBLE)

@@ -1,7 +1,8 @@
-"""Stop a sweep at once when its launcher cannot run here, with one message instead of a traceback.
+"""Stop a SLURM sweep at once on a machine without SLURM, with one message instead of a traceback.
 
 `hydra/launcher=slurm` (submitit) submits each job with SLURM's commands, which exist only on
-a cluster; without them submitit fails deep inside the first launch.
+a cluster; without them submitit fails deep inside the first launch. The slurm launcher config
+(configs/hydra/launcher/slurm.yaml) attaches this check as `hydra.callbacks.check_launcher`.
 """
 
 import logging
@@ -19,8 +20,7 @@ class CheckLauncher(Callback):
     """Before any job starts: the SLURM launcher needs `srun` (submitit looks for it)."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        target = str(config.hydra.launcher.get("_target_", ""))
-        if "submitit" in target and "Slurm" in target and shutil.which("srun") is None:
+        if shutil.which("srun") is None:
             log.error(
                 "hydra/launcher=slurm submits each job to SLURM, but this machine has no `srun`: "
                 "start the sweep on the cluster's login node, or leave out hydra/launcher=slurm "

@@ -1,28 +1,29 @@
-"""The storage of an Optuna study, from the value of `hydra.sweeper.storage`, chosen by topology.
+"""The storage of a study that workers share, from the (resolved) `hydra.sweeper.storage`.
 
-    null                               in memory: one process, lost when the sweep ends
     logs/optuna.journal (a path)       Optuna's JournalStorage on a file: many processes, one machine
-    sqlite:///logs/optuna.db           one process (a few workers work, but they queue on one lock)
     postgresql://user:pw@host/db       many machines (also mysql+pymysql://…)
+    sqlite:///logs/optuna.db           one process (a few workers work, but they queue on one lock)
+    null                               in memory: one process, lost when the sweep ends
 
-Workers started at the same moment race to create the same tables and the same study; a
-database answers the losers with an error, so creating the storage is retried here. A value
-that does not parse, or a server that cannot be reached, is a `ConfigError` naming it.
+What the core's `dlkit.sweeps.storage` opens, plus what sharing needs: a heartbeat on every
+storage (the journal's is `JournalStorageWithHeartbeat`), and creation that survives a race.
+Workers started at the same moment race to create the same tables; a database answers the
+losers with an error, so creating the storage is retried. A value that does not parse, or a
+server that cannot be reached, is a `ConfigError` naming it.
 """
 
 import logging
 import random
-import re
 import time
 import warnings
 from pathlib import Path
 
 from dlkit.errors import ConfigError
+from dlkit.sweeps.storage import JOURNAL_SUFFIX, describe, is_journal
 from dlkit_sweep_workers.heartbeat import JournalStorageWithHeartbeat, log_stale_trial
 
 log = logging.getLogger(__name__)
 
-JOURNAL_SUFFIX = ".journal"
 # tries at creating the tables while other workers create them too, and the pause between
 SETUP_ATTEMPTS, SETUP_PAUSE_S = 8, 0.25
 # SQLite waits this long for another worker's write to end before it gives up
@@ -31,41 +32,9 @@ SQLITE_BUSY_TIMEOUT_S = 60
 CONNECT_TIMEOUT_S = 10
 
 
-def is_journal(value: str) -> bool:
-    return "://" not in value and value.endswith(JOURNAL_SUFFIX)
-
-
-def resolve_storage(value: str | None, root_dir: str | Path) -> str | None:
-    """The storage value with a relative file path (journal or SQLite) made absolute against the
-    project root: a job that runs in another working directory (SLURM, hydra.job.chdir) opens
-    the same file."""
-    if not value:
-        return None
-    root = Path(root_dir).expanduser().resolve()
-    if is_journal(value):
-        return str(root / Path(value).expanduser())
-    if value.startswith("sqlite:///"):
-        database = _url(value).database
-        if database and database != ":memory:" and not Path(database).is_absolute():
-            return _url(value).set(database=str(root / database)).render_as_string(False)
-    return value
-
-
-def describe(value: str | None) -> str:
-    """The storage as it may be printed: a password in a URL is hidden."""
-    if not value:
-        return "in memory"
-    if is_journal(value):
-        return value
-    try:
-        return _url(value).render_as_string(hide_password=True)
-    except ConfigError:
-        return value
-
-
 def open_storage(value: str | None, heartbeat_interval: int | None, grace_period: int | None):
     """The Optuna storage of `value` (already resolved), with the heartbeat that lets another
-    worker fail the trials of a worker that died (`heartbeat_interval` seconds; null: none)."""
+    worker fail the trials of a worker that died (`heartbeat_interval` seconds; None: none)."""
     import optuna
 
     if not value:
@@ -124,7 +93,7 @@ def _database(url: str, heartbeat_interval: int | None, grace_period: int | None
                 f"hydra.sweeper.storage={describe(url)} needs the database driver of "
                 f"{parsed.drivername}, which is not installed ({error.__cause__ or error}): "
                 "pip install it (mysql+pymysql://: pymysql; postgresql://: psycopg[binary], "
-                "a dependency of this project)"
+                "a dependency of the sweep-workers pack)"
             ) from None
     if sqlite:
         _begin_immediately(storage.engine)
@@ -195,8 +164,7 @@ def _url(value: str):
     try:
         return make_url(value)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        shown = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", value)  # no password in a log
         raise ConfigError(
-            f"hydra.sweeper.storage={shown} is not a database URL: write it as "
+            f"hydra.sweeper.storage={describe(value)} is not a database URL: write it as "
             "dialect://user:password@host:port/database (sqlite:///path/to/file.db for a file)"
         ) from None

@@ -1,4 +1,4 @@
-"""A study as its workers share it: created once, counted, its lost trials failed, results told.
+"""A study as its workers share it: counted, its lost trials failed, its trials claimed and told.
 
 Every worker of a study runs the same steps against the same storage, on this machine or
 another; nothing here assumes that a trial was asked for by this process, except where it says so.
@@ -6,29 +6,14 @@ another; nothing here assumes that a trial was asked for by this process, except
 
 import contextlib
 import logging
-import math
 import os
 import time
-
-from hydra.core.utils import JobReturn, JobStatus
 
 from dlkit_sweep_workers.trial_attrs import FOLDER, PID, on_this_machine, this_machine, worker_of
 
 log = logging.getLogger(__name__)
 
 WAIT_POLL_S = 2  # how often a worker with nothing left to ask looks at the others' trials
-
-
-def open_study(storage, study_name: str | None, direction: str, metric: str | None):
-    """Create the study, or load it when another worker (or an earlier sweep) created it."""
-    import optuna
-
-    study = optuna.create_study(
-        storage=storage, study_name=study_name, direction=direction, load_if_exists=True
-    )
-    if metric and "optimized_metric" not in study.user_attrs:
-        study.set_user_attr("optimized_metric", metric)  # the study summary names its values
-    return study
 
 
 def count_trials(study) -> tuple[int, int, int]:
@@ -67,6 +52,15 @@ def claim(trial, folder: str) -> None:
     trial.set_user_attr(FOLDER, folder)
 
 
+def set_folder(trial, folder: str) -> None:
+    """The job folder the trial ran in, as its job named it."""
+    import optuna
+
+    # a trial another worker already failed keeps its attributes; tell_once says so
+    with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
+        trial.set_user_attr(FOLDER, str(folder))
+
+
 def fail_abandoned_trials(study) -> None:
     """Trials left running by a sweep on this machine whose process is gone are failed at once
     (a worker restarted after a crash need not wait for their heartbeat to lapse)."""
@@ -76,7 +70,7 @@ def fail_abandoned_trials(study) -> None:
         pid = trial.user_attrs.get(PID)
         if on_this_machine(trial) and pid is not None and not _alive(pid):
             log.warning("trial %d was left running by a stopped sweep: failed", trial.number)
-            _tell_once(study, trial.number, state=TrialState.FAIL)
+            tell_once(study, trial.number, state=TrialState.FAIL)
 
 
 def _alive(pid: int) -> bool:
@@ -89,45 +83,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def tell(study, trial, result: JobReturn) -> None:
-    """Record a job's outcome: its value, pruned, or failed (the search goes on either way)."""
-    import optuna
-    from optuna.trial import TrialState
-
-    folder = result.hydra_cfg.hydra.runtime.output_dir if result.hydra_cfg else None
-    if folder:
-        _set_folder(trial, folder)
-    if result.status == JobStatus.COMPLETED:
-        value = result.return_value
-        if value is None or not math.isfinite(float(value)):
-            log.error("trial %d returned %r instead of a number: failed", trial.number, value)
-            _tell_once(study, trial, state=TrialState.FAIL)
-        else:
-            _tell_once(study, trial, float(value))
-        return
-    error = result._return_value  # JobReturn.return_value would re-raise it
-    if isinstance(error, optuna.TrialPruned):
-        log.info("trial %d pruned: %s", trial.number, error)
-        _tell_once(study, trial, state=TrialState.PRUNED)
-    else:
-        log.error(
-            "trial %d failed (%s: %s); the search goes on",
-            trial.number,
-            type(error).__name__,
-            error,
-        )
-        _tell_once(study, trial, state=TrialState.FAIL)
-
-
-def _set_folder(trial, folder: str) -> None:
-    import optuna
-
-    # a trial another worker already failed keeps its attributes too; _tell_once says so
-    with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
-        trial.set_user_attr(FOLDER, str(folder))
-
-
-def _tell_once(study, trial, value: float | None = None, state=None) -> None:
+def tell_once(study, trial, value: float | None = None, state=None) -> None:
     """study.tell, except that a trial another worker already failed (its heartbeat lapsed
     while this worker was too busy or cut off) keeps that state: it is not run twice."""
     import optuna

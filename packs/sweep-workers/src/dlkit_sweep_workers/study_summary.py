@@ -2,7 +2,7 @@
 
 A worker's `sweep_summary.csv` lists the jobs in its own folder; when many workers (on one
 machine or many) share a study, only the study knows every trial. Written to
-`logs/studies/<study>/` (`dlkit.runs.folder.StudyFolder`):
+`logs/studies/<study>/` (`dlkit_sweep_workers.study_folder.StudyFolder`):
 
     study_summary.csv              one row per trial: parameters, value, state, duration, worker, folder
     study_summary.png              the value per trial, with the best so far (as sweep_summary.png)
@@ -16,8 +16,9 @@ import warnings
 from typing import Any
 
 from dlkit.errors import ConfigError
-from dlkit.runs.folder import StudyFolder
+from dlkit.sweeps.storage import describe
 from dlkit.sweeps.summary import plot_sweep
+from dlkit_sweep_workers.study_folder import StudyFolder
 from dlkit_sweep_workers.trial_attrs import FOLDER, worker_of
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def load_study(storage_value: str, study_name: str):
     """The study, read from its storage; ConfigError naming the studies there if it is not."""
     import optuna
 
-    from dlkit_sweep_workers.storage import describe, open_storage
+    from dlkit_sweep_workers.storage import open_storage
 
     storage = open_storage(storage_value, heartbeat_interval=None, grace_period=None)
     try:

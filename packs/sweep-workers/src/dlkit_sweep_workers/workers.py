@@ -1,10 +1,11 @@
 """`make sweep-workers n=4 …`: n Optuna sweeps on one study, here, each in a folder of its own.
 
-Each worker is the same `make sweep …` (`python -m dlkit.cli.train --multirun …`) in a process
-of its own; the study's storage is what they share, exactly as workers on other machines would
-(start `make sweep …` there with the same study name and a database URL). The GPUs of this
-machine are shared out round-robin (`dlkit_sweep_workers.devices`), its CPU cores evenly. This waits
-for every worker and fails if any did; each line a worker prints comes prefixed with its number.
+Each worker is the same `make sweep … hydra/sweeper=optuna_workers` (`python -m dlkit.cli.train
+--multirun …`) in a process of its own; the study's storage is what they share, exactly as
+workers on other machines would (start that `make sweep …` there with the same study name and a
+database URL). The GPUs of this machine are shared out round-robin (`dlkit_sweep_workers.devices`),
+its CPU cores evenly. This waits for every worker and fails if any did; each line a worker prints
+comes prefixed with its number.
 """
 
 import logging
@@ -23,19 +24,34 @@ from dlkit_sweep_workers.devices import VISIBLE, share_devices, visible_devices
 log = logging.getLogger(__name__)
 
 TRAIN_MODULE = "dlkit.cli.train"  # what `make sweep` runs
+SWEEPER_GROUP, WORKERS_SWEEPER = "hydra/sweeper", "optuna_workers"  # the sweeper workers run
 THREADS = "OMP_NUM_THREADS"  # the threads torch computes with on a CPU
 
 
-def check_shared_study(cfg: DictConfig, n: int) -> tuple[str, str]:
+def with_workers_sweeper(overrides: list[str]) -> list[str]:
+    """The overrides with `hydra/sweeper=optuna_workers` (which an `hparams_search` config's
+    `optuna` gives way to); ConfigError if they choose another sweeper."""
+    chosen = [o.split("=", 1)[1] for o in overrides if override_key(o) == SWEEPER_GROUP]
+    if chosen and chosen[-1] != WORKERS_SWEEPER:
+        raise ConfigError(
+            f"make sweep-workers runs workers of {SWEEPER_GROUP}={WORKERS_SWEEPER}, which share "
+            f"a study; {SWEEPER_GROUP}={chosen[-1]} does not: leave it out"
+        )
+    return overrides if chosen else [*overrides, f"{SWEEPER_GROUP}={WORKERS_SWEEPER}"]
+
+
+def check_shared_study(cfg: DictConfig, n: int, swept: bool) -> tuple[str, str]:
     """The (resolved) storage and name of the study the workers share; ConfigError if the
-    composed config gives them none to share."""
-    from dlkit_sweep_workers.storage import resolve_storage
+    composed config gives them no search, or no study to share. `swept`: whether the command
+    line holds sweep overrides (a search space of its own)."""
+    from dlkit.sweeps.storage import resolve_storage
 
     sweeper = cfg.hydra.sweeper
-    if not str(sweeper.get("_target_", "")).endswith("OptunaSweeper"):
+    if not sweeper.get("params") and not swept:
         raise ConfigError(
             "make sweep-workers runs workers of one Optuna study: give a search "
-            "(hparams_search=digits_mlp_optuna, configs/hparams_search/) or hydra/sweeper=optuna"
+            "(hparams_search=digits_mlp_optuna, configs/hparams_search/) or sweep overrides "
+            "such as optimizer.lr='interval(1e-4,1e-1)'"
         )
     if not sweeper.storage:
         raise ConfigError(

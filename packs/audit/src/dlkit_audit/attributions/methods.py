@@ -11,7 +11,8 @@ i.e. the training mean: "how does this input differ from an average one". Method
 - `saliency`: the absolute gradient at the input: where a small change matters most;
 - `occlusion`: the output's drop when a patch (images), a stretch of steps (sequences) or a
   feature (tables) is replaced by the baseline; slow on large inputs, needs no gradients;
-- `gradcam`: Grad-CAM on the last convolution that keeps a map, upsampled to the input (convolutional nets only).
+- `gradcam`: Grad-CAM on the last convolution that keeps a map, upsampled to the input
+  (convolutional nets only).
 """
 
 from dataclasses import dataclass

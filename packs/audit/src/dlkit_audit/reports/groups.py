@@ -1,4 +1,4 @@
-"""Metrics per group of a column (`make eval audit.group_column=sex`): does the model serve every
+"""Metrics per group of a column (`make audit audit.group_column=sex`): does the model serve every
 group of people, sites or devices alike?
 
 A model can score well overall and poorly on a group the data holds few of; the overall numbers
@@ -29,9 +29,9 @@ def test_groups(datamodule, column: str, min_size: int) -> np.ndarray:
     test_table = getattr(datamodule, "test_table", None)
     if test_table is None:
         raise ConfigError(
-            f"audit.group_column={column} groups the rows of a table, but {type(datamodule).__name__}"
-            f" holds {datamodule.modality} data: use it with table data (data=csv, or a "
-            "scikit-learn table), or leave audit.group_column out"
+            f"audit.group_column={column} groups the rows of a table, but "
+            f"{type(datamodule).__name__} holds {datamodule.modality} data: use it with table "
+            "data (data=csv, or a scikit-learn table), or leave audit.group_column out"
         )
     table = test_table()
     if column not in table.columns:

@@ -20,6 +20,7 @@ import torch
 
 from dlkit.data.samples import to_float
 from dlkit.runs.folder import RunFolder
+from dlkit_audit import file_names
 
 IN_SUMMARY = 5  # the first mistakes also go into summary.json
 IN_PICTURE = 16
@@ -67,11 +68,13 @@ def mistakes_report(table: pd.DataFrame, datamodule, folder: RunFolder, regressi
     if test_table is not None and len(table):  # tables: the sample's own columns beside
         columns = test_table().iloc[table["test_row"].to_numpy()].reset_index(drop=True)
         written = pd.concat([table.reset_index(drop=True), columns.add_prefix("input.")], axis=1)
-    name = folder.largest_errors_csv if regression else folder.confident_mistakes_csv
+    name = file_names.LARGEST_ERRORS_CSV if regression else file_names.CONFIDENT_MISTAKES_CSV
     written.to_csv(folder.picture(name), index=False)
     if not regression and getattr(datamodule, "modality", None) == "image" and len(table):
         images = datamodule.datasets["test"].tensors[0]
-        plot_mistakes(table.head(IN_PICTURE), images, folder.picture(folder.confident_mistakes_png))
+        plot_mistakes(
+            table.head(IN_PICTURE), images, folder.picture(file_names.CONFIDENT_MISTAKES_PNG)
+        )
     first = table.head(IN_SUMMARY).to_dict(orient="records")
     if regression:
         return {"file": name, "largest": first}

@@ -1,8 +1,9 @@
 """`make sweep-summary study_name=S [storage=URL]`: one table and pictures over a whole study.
 
-Every trial of the study, whichever worker (process or machine) ran it: `dlkit_sweep_workers.study_summary`.
-The storage defaults to the Optuna sweeper's own default, so `study_name=…` alone finds a
-study that `make sweep hparams_search=…` left in the default journal file.
+Every trial of the study, whichever worker (process or machine) ran it:
+`dlkit_sweep_workers.study_summary`. The storage defaults to the Optuna sweepers' own default,
+so `study_name=…` alone finds a study that `make sweep hparams_search=…` left in the default
+journal file.
 """
 
 import logging
@@ -20,10 +21,9 @@ log = logging.getLogger(__name__)
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="study_summary")
 def main(cfg: DictConfig) -> None:
-    from dlkit_sweep_workers.storage import resolve_storage
+    from dlkit.sweeps.storage import resolve_storage
+    from dlkit_sweep_workers.study_folder import StudyFolder
     from dlkit_sweep_workers.study_summary import load_study, write_study_summary
-
-    from dlkit.runs.folder import StudyFolder
 
     try:
         check_config(cfg, command="sweep-summary")

@@ -1,7 +1,8 @@
 """`make sweep-workers n=4 [overrides…]`: n workers of one Optuna study on this machine.
 
-The overrides are those of `make sweep`; the study (its name and storage) must be one that
-workers can share. When they are done, the study summary covers every worker's trials.
+The overrides are those of `make sweep`; each worker runs them with the workers' sweeper
+(`hydra/sweeper=optuna_workers`), and the study (its name and storage) must be one that workers
+can share. When they are done, the study summary covers every worker's trials.
 """
 
 import logging
@@ -18,15 +19,18 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s][sweep-workers] %(message)s")
     arguments = prepare_command_line(sys.argv[1:])
     try:
+        from dlkit_sweep_workers.workers import with_workers_sweeper
+
         n, overrides = _workers(arguments)
-        cfg = _compose(overrides)
-        from dlkit_sweep_workers.storage import describe, open_storage
+        overrides = with_workers_sweeper(overrides)
+        cfg, swept = _compose(overrides)
+        from dlkit.sweeps.storage import describe
+        from dlkit_sweep_workers.storage import open_storage
+        from dlkit_sweep_workers.study_folder import StudyFolder
         from dlkit_sweep_workers.study_summary import load_study, write_study_summary
         from dlkit_sweep_workers.workers import check_shared_study, run_workers
 
-        from dlkit.runs.folder import StudyFolder
-
-        storage, study_name = check_shared_study(cfg, n)
+        storage, study_name = check_shared_study(cfg, n, swept)
         open_storage(storage, heartbeat_interval=None, grace_period=None)  # reachable, or why not
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -54,7 +58,8 @@ def _workers(arguments: list[str]) -> tuple[int, list[str]]:
 
 
 def _compose(overrides: list[str]):
-    """The config each worker will compose (sweep overrides left out: they are the search's)."""
+    """The config each worker will compose, and whether the overrides sweep any key (sweep
+    overrides are left out: they are the search's)."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -69,7 +74,8 @@ def _compose(overrides: list[str]):
         plain = [o.input_line for o in parsed if not o.is_sweep_override()]
         GlobalHydra.instance().clear()
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            return compose(config_name="train", overrides=plain, return_hydra_config=True)
+            cfg = compose(config_name="train", overrides=plain, return_hydra_config=True)
+        return cfg, len(plain) < len(parsed)
     except (HydraException, OmegaConfBaseException) as error:
         raise ConfigError(str(error).strip().splitlines()[0]) from None
 
