@@ -1,10 +1,10 @@
 """`make compare runs=…`: overlaid learning curves and a table of final metrics, PNG + Markdown."""
 
 import pytest
-from tests.helpers import FEW_BATCHES, TINY_MLP, compose_config, output, run
 
-from dlkit.cli import compare as compare_command
 from dlkit.training.run import train
+from dlkit_diagnostics.cli import compare as compare_command
+from tests.helpers import FEW_BATCHES, TINY_MLP, compose_config, output, run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -20,31 +20,31 @@ def two_runs(tmp_path, data_dir):
     return folders
 
 
-@pytest.mark.slow
 def test_compare_writes_curves_and_table_into_the_first_folder(two_runs, capsys):
     compare_command.main([f"{two_runs[0]},{two_runs[1]}"])
     first = two_runs[0]
     assert (first / "comparison.png").read_bytes()[:8] == PNG_MAGIC
     table = (first / "comparison.md").read_text()
-    rows = [
-        line
-        for line in table.splitlines()
-        if line.startswith("| slow") or line.startswith("| fast")
-    ]
+    rows = [line for line in table.splitlines() if line.startswith(("| slow", "| fast"))]
     assert len(rows) == 2 and all("completed" in row for row in rows)
     assert "| run | status | val acc | test acc | test f1 | test loss | epochs | time s |" in table
     assert "comparison.md" in capsys.readouterr().out
 
 
-@pytest.mark.slow
-def test_compare_out_names_another_folder(two_runs, tmp_path):
-    compare_command.main([str(two_runs[0]), str(two_runs[1]), "--out", str(tmp_path / "side")])
-    assert (tmp_path / "side" / "comparison.png").is_file()
-    assert not (two_runs[0] / "comparison.png").exists()
+def test_compare_out_names_another_folder(trained_run, tmp_path):
+    compare_command.main([str(trained_run), "--out", str(tmp_path / "side")])
+    assert (tmp_path / "side" / "comparison.png").read_bytes()[:8] == PNG_MAGIC
+    assert "[folder](" in (tmp_path / "side" / "comparison.md").read_text()
+    assert not (trained_run / "comparison.png").exists()
 
 
-@pytest.mark.slow
 def test_make_compare_of_a_folder_without_runs_says_so(tmp_path):
     result = run("make", "compare", f"runs={tmp_path}")
     assert result.returncode == 2
-    assert "holds no run with metrics" in output(result)
+    assert "holds no run with metrics" in output(result) and "Traceback" not in output(result)
+
+
+def test_make_compare_without_runs_says_how_to_call_it():
+    result = run("make", "compare")
+    assert result.returncode == 2
+    assert "make compare runs=<run or sweep folders>" in output(result)

@@ -1,51 +1,20 @@
-"""The lessons: `make lesson` lists them, and each runs through its own command at the tiny size.
+"""The lessons: `make lesson` lists them, and one runs through `make lesson` at the tiny size.
 
-`make lesson name=<lesson>` is the training entry point's multirun over the lesson's config; the
-tiny size (`lesson.size=tiny`: one epoch of two batches, two sweep points) runs here in this
-process (`dlkit_lessons.cli.main`, as `python -m` starts it), since a fresh process would cost
-seconds of imports. One lesson runs here; the other nine at the tiny size, and all ten at the
-full size, whose reports state the measured outcome of each claim, are in
-tests/test_lessons_full.py (slow).
+`make lesson name=<lesson>` is the training entry point's multirun over the lesson's config
+(`+lesson=<lesson>`); the tiny size (`lesson.size=tiny`: one epoch of two batches, two sweep
+points) checks that it runs. The other nine at the tiny size, and all ten at the full size,
+whose reports state the measured outcome of each claim, are in test_lessons_full.py (slow).
 """
 
-import re
-import sys
 from pathlib import Path
 
-import matplotlib.image
-from dlkit_lessons import LESSONS
-from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
-from tests.helpers import CONFIG_DIR, output, run
 
-from dlkit.cli import lesson as lesson_command
+from dlkit_lessons import LESSONS
+from dlkit_lessons.cli import lesson_arguments
+from tests.helpers import folders, output, run
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def run_lesson(name: str, sweep_dir: Path, data_dir: Path, *overrides: str) -> None:
-    """`make lesson name=<name> …` in this process."""
-    GlobalHydra.instance().clear()
-    argv = ["lesson", f"name={name}", f"hydra.sweep.dir={sweep_dir}", f"paths.data_dir={data_dir}"]
-    saved, sys.argv = sys.argv, [*argv, f"paths.log_dir={sweep_dir.parent}", *overrides]
-    try:
-        lesson_command.main()
-    finally:
-        sys.argv = saved
-        GlobalHydra.instance().clear()
-
-
-def check_report(sweep_dir: Path, name: str, jobs: int) -> str:
-    """lesson.png is a picture, lesson.md the lesson's report with a row per job; its text."""
-    assert (sweep_dir / "lesson.png").read_bytes()[:8] == PNG_MAGIC
-    assert matplotlib.image.imread(sweep_dir / "lesson.png").shape[0] > 200
-    text = (sweep_dir / "lesson.md").read_text()
-    lesson = LESSONS[name]
-    assert text.startswith(f"# {lesson.title}\n") and lesson.claim in text
-    assert f"`make lesson name={name}` ({jobs} runs, " in text
-    paragraphs = [p for p in text.split("\n\n") if p and not p.startswith(("#", "**", "!", "|"))]
-    assert len(paragraphs) == 2 and all(re.search(r"\d", p) for p in paragraphs)
-    return text
+LESSON_CONFIGS = Path(__file__).parents[1] / "configs" / "lesson"
 
 
 def test_make_lesson_lists_the_ten_lessons():
@@ -63,23 +32,32 @@ def test_an_unknown_lesson_names_the_ones_there_are():
     assert "unknown lesson 'vanishing'" in result.stderr and "vanishing_gradients" in result.stderr
 
 
+def test_a_lesson_is_a_multirun_of_the_training_config_with_its_group_added():
+    arguments = lesson_arguments(["name=batch_size", "lesson.size=tiny", "seed=1"])
+    assert arguments == ["--multirun", "+lesson=batch_size", "lesson.size=tiny", "seed=1"]
+    assert lesson_arguments(["seed=1"]) is None  # no name: the list
+
+
 def test_each_lesson_has_its_config_and_figure_function():
-    configs = {p.stem for p in (CONFIG_DIR / "lesson").glob("*.yaml")}
+    configs = {p.stem for p in LESSON_CONFIGS.glob("*.yaml")}
     assert configs == set(LESSONS)
     for name in LESSONS:
-        assert OmegaConf.load(CONFIG_DIR / "lesson" / f"{name}.yaml").lesson.name == name
+        assert OmegaConf.load(LESSON_CONFIGS / f"{name}.yaml").lesson.name == name
         assert callable(__import__(LESSONS[name].module, fromlist=["report"]).report)
 
 
-def test_a_lesson_runs_at_the_tiny_size(tmp_path, data_dir):
-    """The user path of one lesson; the other nine run tiny in tests/test_lessons_full.py."""
-    run_and_check_tiny(tmp_path, data_dir, "vanishing_gradients")
-
-
-def run_and_check_tiny(tmp_path: Path, data_dir: Path, name: str) -> None:
-    sweep_dir = tmp_path / name
-    run_lesson(name, sweep_dir, data_dir, "lesson.size=tiny")
-    jobs = len(list(sweep_dir.glob("*/.hydra")))
-    assert jobs == 2, name
-    text = check_report(sweep_dir, name, jobs)
+def test_make_lesson_runs_one_at_the_tiny_size(tmp_path, check_report):
+    """The user's path of one lesson, `make` included; the other nine run tiny in
+    test_lessons_full.py."""
+    sweep_dir = tmp_path / "sweep"
+    result = run(
+        "make", "lesson", "name=vanishing_gradients", "lesson.size=tiny",
+        f"hydra.sweep.dir={sweep_dir}", *folders(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, output(result)[-3000:]
+    assert len(list(sweep_dir.glob("*/.hydra"))) == 2
+    text = check_report(sweep_dir, "vanishing_gradients")
     assert "Tiny size: a check that the lesson runs" in text
+    # the gradient flow and the clock came in through the lesson's callbacks list
+    assert (sweep_dir / "0" / "gradient_flow.csv").is_file()
+    assert "time/train_s" in (sweep_dir / "0" / "metrics.csv").read_text()

@@ -7,12 +7,12 @@ Only outcomes that hold robustly on this data are asserted; README gives every l
 import re
 
 import pytest
+
 from dlkit_lessons import LESSONS
-from tests.test_lessons import check_report, run_and_check_tiny, run_lesson
 
 pytestmark = pytest.mark.slow
 
-# what each report must state, as measured (see README, "Lessons")
+# what each report must state, as measured (see README)
 OUTCOMES = {
     "vanishing_gradients": r"first-layer gradient is \S+ times the ReLU net's: \d+ orders of magnitude smaller, so the claim holds",
     "initialization": r"The claim holds",
@@ -28,15 +28,14 @@ OUTCOMES = {
 
 
 @pytest.mark.parametrize("name", list(LESSONS)[1:])
-def test_lesson_runs_at_the_tiny_size(tmp_path, data_dir, name):
-    run_and_check_tiny(tmp_path, data_dir, name)
+def test_lesson_runs_at_the_tiny_size(run_lesson, check_report, name):
+    sweep_dir = run_lesson(name, "lesson.size=tiny")
+    assert len(list(sweep_dir.glob("*/.hydra"))) == 2, name
+    assert "Tiny size: a check that the lesson runs" in check_report(sweep_dir, name)
 
 
 @pytest.mark.parametrize("name", list(LESSONS))
-def test_full_lesson_states_its_outcome(tmp_path, data_dir, name):
-    sweep_dir = tmp_path / name
-    run_lesson(name, sweep_dir, data_dir)
-    jobs = len(list(sweep_dir.glob("*/.hydra")))
-    text = check_report(sweep_dir, name, jobs)
+def test_full_lesson_states_its_outcome(run_lesson, check_report, name):
+    text = check_report(run_lesson(name), name)
     # the verdict, wherever it falls in a sentence ("…, so the claim holds here")
     assert re.search(OUTCOMES[name], text, re.IGNORECASE), text

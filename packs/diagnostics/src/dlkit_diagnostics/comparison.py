@@ -20,6 +20,7 @@ from matplotlib.ticker import MaxNLocator
 
 from dlkit.errors import ConfigError
 from dlkit.runs.folder import RunFolder, SweepFolder, write_text_atomic
+from dlkit_diagnostics.files import COMPARISON_MD, COMPARISON_PNG
 from dlkit_diagnostics.metrics import epoch_table
 
 
@@ -118,7 +119,7 @@ def compare(paths: Sequence[str | Path], out: str | Path | None = None) -> tuple
     labels = run_labels(runs)
     folder = Path(out) if out else Path(paths[0])
     folder.mkdir(parents=True, exist_ok=True)
-    png, md = folder / RunFolder.comparison_png, folder / RunFolder.comparison_md
+    png, md = folder / COMPARISON_PNG, folder / COMPARISON_MD
     plot_comparison(runs, labels, png)
     title = f"# Comparison of {len(runs)} runs\n\n![learning curves]({png.name})\n\n"
     write_text_atomic(md, title + comparison_table(runs, labels, folder))

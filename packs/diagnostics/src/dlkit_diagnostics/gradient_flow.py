@@ -27,6 +27,7 @@ from lightning.pytorch.utilities import grad_norm
 
 from dlkit.models.nets.activations import ACTIVATIONS
 from dlkit.runs.folder import RunFolder
+from dlkit_diagnostics.files import GRADIENT_FLOW_CSV, GRADIENT_FLOW_PNG
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +110,9 @@ class GradientFlow(L.Callback):
                 write_records,
             )
 
-            write_records(self.records, self.folder.picture(RunFolder.gradient_flow_csv))
+            write_records(self.records, self.folder.picture(GRADIENT_FLOW_CSV))
             if self.plot:
-                plot_gradient_flow(self.records, self.folder.picture(RunFolder.gradient_flow_png))
+                plot_gradient_flow(self.records, self.folder.picture(GRADIENT_FLOW_PNG))
 
     def _warn(self, step: int, layers: list[tuple[str, float]]) -> None:
         (first, first_norm), (last, last_norm) = layers[0], layers[-1]

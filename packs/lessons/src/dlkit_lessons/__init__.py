@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Lesson:
-    name: str  # configs/lesson/<name>.yaml and dlkit/lessons/<name>.py
+    name: str  # configs/lesson/<name>.yaml and dlkit_lessons/<name>.py
     title: str
     course: str  # the sentence of the course text it checks
     claim: str  # what the lesson measures, in one line

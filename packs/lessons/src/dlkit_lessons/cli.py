@@ -1,6 +1,7 @@
 """`make lesson`: the course's lessons, one line each; `make lesson name=<lesson> [overrides]`
 runs one: the sweep of `configs/lesson/<lesson>.yaml` through `make sweep`'s own entry point
-(`lesson=<lesson> --multirun`), then its figure and report (`dlkit_lessons`).
+(`--multirun +lesson=<lesson>`: the lesson group is this pack's, added to the training config),
+then its figure and report (`dlkit_lessons.report`).
 
 `lesson.size=tiny` runs it at a size that only checks that it works (one epoch of a few
 batches, the first sweep points); other overrides go to every run of the sweep.
@@ -31,7 +32,7 @@ def lesson_arguments(arguments: list[str]) -> list[str] | None:
     for size in (a.split("=", 1)[1] for a in arguments if a.startswith("lesson.size=")):
         check_choice("lesson.size", size, SIZES)
     rest = [a for a in arguments if not a.startswith("name=")]
-    return ["--multirun", f"lesson={name}", *rest]
+    return ["--multirun", f"+lesson={name}", *rest]
 
 
 def main() -> None:

@@ -10,10 +10,11 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
-from dlkit_diagnostics.metrics import epoch_table, step_series
 
 from dlkit.runs.folder import RunFolder, SweepFolder
 from dlkit.sweeps.summary import collect_jobs
+from dlkit_diagnostics.files import GRADIENT_FLOW_CSV
+from dlkit_diagnostics.metrics import epoch_table, step_series
 
 
 @dataclass
@@ -60,10 +61,10 @@ class Job:
 
     @cached_property
     def flow(self) -> list[dict]:
-        """The gradient flow records (`callbacks.gradient_flow`); [] when it was off."""
+        """The gradient flow records (`callbacks.gradient_flow`); [] when the run had none."""
         from dlkit_diagnostics.gradient_flow_plot import read_records
 
-        path = self.folder.picture(RunFolder.gradient_flow_csv)
+        path = self.folder.picture(GRADIENT_FLOW_CSV)
         return read_records(path) if path.is_file() else []
 
     def flow_at_start(self, kind: str = "grad_norm") -> dict[str, float]:

@@ -1,7 +1,7 @@
 """When a lesson's sweep ends: its figure (`lesson.png`) and its report (`lesson.md`).
 
 The sweep summary's Hydra callback, extended (`configs/lesson/parts/base.yaml` puts it in the
-summary's place, so the order is fixed: the summary first). It reads the jobs of the sweep
+summary's place in a lesson's sweep, so the order is fixed: the summary first). It reads the jobs of the sweep
 (`dlkit_lessons.jobs`), hands them to the lesson's figure function
 (`dlkit_lessons.<name>.report`) and writes what it found into lesson.md: the course's sentence,
 the claim, the command, the figure, two paragraphs with the measured numbers and a table.
@@ -21,6 +21,7 @@ from dlkit.runs.folder import SweepFolder, write_text_atomic
 from dlkit.sweeps.summary import SweepSummary
 from dlkit_lessons import LESSONS, Lesson
 from dlkit_lessons.figures import Findings
+from dlkit_lessons.files import LESSON_MD, LESSON_PNG
 from dlkit_lessons.jobs import Job, lesson_jobs
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,12 @@ class LessonReport(SweepSummary):
 def write_lesson(config: DictConfig) -> Findings:
     """lesson.png and lesson.md of the sweep that `config` (its multirun config) describes."""
     sweep, lesson = SweepFolder(config.hydra.sweep.dir), LESSONS[config.lesson.name]
+    png, md = sweep.root / LESSON_PNG, sweep.root / LESSON_MD
     jobs = lesson_jobs(sweep.root, list(config.hydra.sweeper.params or {}))
-    findings = importlib.import_module(lesson.module).report(jobs, sweep.lesson_png)
-    write_text_atomic(sweep.lesson_md, lesson_markdown(lesson, findings, jobs, config.lesson.size))
+    findings = importlib.import_module(lesson.module).report(jobs, png)
+    write_text_atomic(md, lesson_markdown(lesson, findings, jobs, config.lesson.size))
     log.info("lesson %s: %s", lesson.name, findings.verdict)
-    log.info("lesson %s: figure %s, report %s", lesson.name, sweep.lesson_png, sweep.lesson_md)
+    log.info("lesson %s: figure %s, report %s", lesson.name, png, md)
     return findings
 
 

@@ -1,0 +1,1 @@
+"""The diagnostics pack's entry points: `make lr-find`, `make batch-size-find`, `make compare`."""
