@@ -55,7 +55,9 @@ def _predict(checkpoint: Path, inputs: Path, folder: Path) -> None:
 
 
 def test_a_missing_checkpoint(tmp_path):
-    result = _run("predict", f"ckpt_path={tmp_path}/none.ckpt", "input=x.npz")
+    result = _run(
+        "predict", f"ckpt_path={tmp_path}/none.ckpt", "input=x.npz", f"paths.log_dir={tmp_path}"
+    )
     _one_message(result, f"ckpt_path must name an existing file, but '{tmp_path}/none.ckpt'")
 
 

@@ -4,16 +4,19 @@ travels in a checkpoint as plain data, and the data sets that hold texts."""
 import logging
 from collections import Counter
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
+from tokenizers import Tokenizer
+
+from dlkit.data.splits import split_indices
+from dlkit.errors import BadInput
+from dlkit.runs.folder import RunFolder
 from dlkit_text.data.surnames import DEFAULT_LANGUAGES, SurnamesDataModule
 from dlkit_text.data.text_csv import TextCSVDataModule
 from dlkit_text.data.text_folder import TextFolderDataModule
 from dlkit_text.data.tokenizer import KINDS, PADDING_ID, UNKNOWN_ID
-from tests.data.text_samples import keyword_texts, write_text_folder, write_texts_csv
-
-from dlkit.data.splits import split_indices
 
 UNSEEN = "ßæ"  # characters no training text has
 
@@ -23,13 +26,8 @@ def _module(path, **kwargs) -> TextCSVDataModule:
     return TextCSVDataModule(str(path), **kwargs)
 
 
-@pytest.fixture
-def texts_csv(tmp_path):
-    return write_texts_csv(tmp_path / "texts.csv")
-
-
 @pytest.mark.parametrize("kind", KINDS)
-def test_the_tokenizer_sees_the_training_texts_only(tmp_path, kind):
+def test_the_tokenizer_sees_the_training_texts_only(tmp_path, keyword_texts, kind):
     """A word and characters that only a test text has map to the unknown id."""
     frame = keyword_texts()
     labels = pd.Categorical(frame["team"]).codes
@@ -64,10 +62,11 @@ def test_the_fitted_tokenizer_travels_as_plain_data(tmp_path, texts_csv, kind):
     ids = fresh.load_inputs(tmp_path / "new.csv")
     assert ids.dtype == torch.long
     assert torch.equal(ids, trained.datasets["test"].tensors[0])
-    assert trained.model_kwargs()["vocab_size"] == trained.tokenizer.get_vocab_size()
+    net_kwargs = trained.model_kwargs()["net_kwargs"]
+    assert net_kwargs == {"vocab_size": trained.tokenizer.get_vocab_size(), "padding_id": 0}
 
 
-def test_long_texts_are_truncated_and_counted(texts_csv, caplog):
+def test_long_texts_are_truncated_and_counted(texts_csv, keyword_texts, caplog):
     datamodule = _module(texts_csv, tokenizer="word", max_length=4)
     with caplog.at_level(logging.INFO):
         datamodule.setup("fit")
@@ -98,11 +97,62 @@ def test_regression_targets(texts_csv):
     datamodule.setup("fit")
     assert datamodule.num_outputs == 1 and datamodule.class_names is None
     assert datamodule.datasets["train"].tensors[1].dtype == torch.float32
+    kwargs = datamodule.model_kwargs()
+    assert kwargs["num_targets"] == 1 and "vocab_size" in kwargs["net_kwargs"]
 
 
-def test_a_folder_of_texts_per_class(tmp_path):
-    root = write_text_folder(tmp_path / "texts")
-    datamodule = TextFolderDataModule(str(root), tokenizer="word", vocab_size=100)
+@pytest.mark.parametrize(
+    "datamodule",
+    [
+        lambda root: TextFolderDataModule(str(root), task="regression"),
+        lambda root: SurnamesDataModule(task="regression"),
+    ],
+    ids=["text_folder", "surnames"],
+)
+def test_labelled_by_class_serves_classification_only(text_folder, datamodule):
+    with pytest.raises(BadInput, match=r"serves classification, not task=regression"):
+        datamodule(text_folder).setup("fit")
+
+
+def test_a_classical_model_reads_the_raw_texts_of_each_split(texts_csv):
+    datamodule = _module(texts_csv)
+    datamodule.setup("fit")
+    assert datamodule.baseline_reads == "texts"
+    for split in ("train", "test"):
+        texts, targets = datamodule.baseline_inputs(split)
+        assert texts == datamodule.texts[split] and all(isinstance(t, str) for t in texts)
+        np.testing.assert_array_equal(targets, datamodule.datasets[split].tensors[1].numpy())
+
+
+def test_the_run_folder_gets_the_tokenizer_file(tmp_path, texts_csv):
+    datamodule = _module(texts_csv, tokenizer="bpe")
+    datamodule.setup("fit")
+    datamodule.write_files(RunFolder(tmp_path / "run"))
+    saved = Tokenizer.from_file(str(tmp_path / "run" / "tokenizer.json"))
+    assert saved.get_vocab() == datamodule.tokenizer.get_vocab()
+    texts = datamodule.texts["val"]
+    ids = torch.tensor([e.ids for e in saved.encode_batch(texts)])
+    assert torch.equal(ids, datamodule.datasets["val"].tensors[0])
+
+
+def test_predictions_name_each_text(texts_csv, tmp_path):
+    datamodule = _module(texts_csv)
+    datamodule.setup("fit")
+    pd.DataFrame({"body": ["the vote", "some rain today"]}).to_csv(tmp_path / "new.csv")
+    assert datamodule.input_columns(tmp_path / "new.csv") == {
+        "text": ["the vote", "some rain today"]
+    }
+
+
+def test_the_test_table_holds_the_test_texts_in_order(texts_csv):
+    datamodule = _module(texts_csv)
+    datamodule.setup("fit")
+    assert datamodule.test_table()["text"].tolist() == datamodule.texts["test"]
+    assert len(datamodule.test_table()) == len(datamodule.datasets["test"])
+
+
+def test_a_folder_of_texts_per_class(tmp_path, text_folder):
+    datamodule = TextFolderDataModule(str(text_folder), tokenizer="word", vocab_size=100)
     datamodule.setup("fit")
     assert datamodule.class_names == ["politics", "sports", "weather"]
     assert sum(len(t) for t in datamodule.texts.values()) == 60

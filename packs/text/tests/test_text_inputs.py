@@ -3,12 +3,11 @@
 from pathlib import Path
 
 import pytest
+
+from dlkit.errors import BadInput
 from dlkit_text.data.surnames import SurnamesDataModule
 from dlkit_text.data.text_csv import TextCSVDataModule
 from dlkit_text.data.text_folder import TextFolderDataModule
-from tests.data.text_samples import keyword_texts, write_text_folder, write_texts_csv
-
-from dlkit.errors import BadInput
 
 
 def _setup_csv(path: Path, **kwargs) -> TextCSVDataModule:
@@ -18,8 +17,7 @@ def _setup_csv(path: Path, **kwargs) -> TextCSVDataModule:
     return datamodule
 
 
-def _csv(tmp_path: Path, change=None) -> Path:
-    frame = keyword_texts()
+def _csv(tmp_path: Path, frame, change=None) -> Path:
     path = tmp_path / "texts.csv"
     (change(frame) if change else frame).to_csv(path, index=False)
     return path
@@ -68,8 +66,8 @@ def _blank(frame, rows, value):
         (None, {"max_length": 0}, r"max_length must be at least 1"),
     ],
 )
-def test_bad_csv_texts(tmp_path, change, kwargs, message):
-    path = _csv(tmp_path, change)
+def test_bad_csv_texts(tmp_path, keyword_texts, change, kwargs, message):
+    path = _csv(tmp_path, keyword_texts(), change)
     with pytest.raises(BadInput, match=message):
         _setup_csv(path, **kwargs)
 
@@ -85,8 +83,8 @@ def test_a_file_that_is_not_utf8_names_the_byte(tmp_path):
         _setup_csv(path)
 
 
-def test_a_text_folder_with_a_bad_file(tmp_path):
-    root = write_text_folder(tmp_path / "texts")
+def test_a_text_folder_with_a_bad_file(text_folder):
+    root = text_folder
     bad = root / "sports" / "latin1.txt"
     bad.write_bytes("caf\xe9 goal".encode("latin-1"))
     with pytest.raises(BadInput, match=rf"{bad} is not UTF-8 text: byte offset 3 \(line 1\)"):
@@ -104,13 +102,13 @@ def test_a_text_folder_with_a_bad_file(tmp_path):
         ("empty_class", r"but the sub-folder\(s\) \['music'\] hold none"),
     ],
 )
-def test_a_folder_not_laid_out_by_class(tmp_path, layout, message):
+def test_a_folder_not_laid_out_by_class(tmp_path, text_folder, layout, message):
     root = tmp_path / "nowhere"
     if layout == "flat":
         root.mkdir()
         (root / "a.txt").write_text("a text")
     elif layout == "empty_class":
-        write_text_folder(root)
+        text_folder.rename(root)
         (root / "music").mkdir()
     with pytest.raises(BadInput, match=message):
         TextFolderDataModule(str(root)).setup("fit")
@@ -121,8 +119,8 @@ def test_unknown_languages_name_the_choices():
         SurnamesDataModule(languages=["Klingon"]).setup("fit")
 
 
-def test_new_inputs_without_the_text_column(tmp_path):
-    datamodule = _setup_csv(write_texts_csv(tmp_path / "texts.csv"))
+def test_new_inputs_without_the_text_column(tmp_path, texts_csv):
+    datamodule = _setup_csv(texts_csv)
     (tmp_path / "new.csv").write_text("review\nthe vote\n")
     with pytest.raises(BadInput, match=r"\['body'\] are not in .*new.csv: its columns are"):
         datamodule.load_inputs(tmp_path / "new.csv")

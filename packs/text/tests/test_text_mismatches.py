@@ -1,12 +1,15 @@
-"""Text runs that stop before training: texts with a net or baseline that does not read them,
-other data with a text baseline, a text column that is not there; each one message."""
+"""Text runs that stop before training: texts with a model or baseline that does not read them,
+other data with a text model or baseline, a text column that is not there; each one message."""
 
 import pytest
-from tests.data.text_samples import text_csv, write_texts_csv
-from tests.helpers import FEW_BATCHES, output, run
+from hydra import initialize_config_dir
 
-from dlkit.errors import BadInput
+from dlkit.config.compatibility import check_compatible
+from dlkit.errors import BadInput, ConfigError
 from dlkit.training.run import train
+from tests.helpers import CONFIG_DIR, FEW_BATCHES, output, run
+
+TEXT_MODELS = "text_cnn, text_gru, text_lstm, text_mlp, text_rnn, text_transformer"
 
 
 @pytest.mark.parametrize(
@@ -15,36 +18,61 @@ from dlkit.training.run import train
         (
             ["data=surnames", "model=resnet"],
             "ResNet takes image data, but data=surnames is text data. Models that fit text "
-            "data: cnn, gru, lstm, mlp, rnn, transformer.",
+            f"data: {TEXT_MODELS}.",
         ),
-        pytest.param(
-            ["baseline=tfidf_logistic_regression"],
-            "reads texts, but the data holds image data",
-            marks=pytest.mark.slow,
+        (
+            ["data=surnames", "model=gru"],
+            "RecurrentNet takes sequence data, but data=surnames is text data. Models that fit "
+            f"text data: {TEXT_MODELS}.",
         ),
     ],
+    ids=["image_model", "sequence_model"],
 )
-def test_text_and_other_data_do_not_mix(compose_train, overrides, message):
-    cfg = compose_train(*overrides, *FEW_BATCHES)
-    with pytest.raises(BadInput, match=message):
+def test_a_model_for_other_data_names_the_text_models(compose_train, overrides, message):
+    assert _compatibility_error(compose_train(*overrides)) == message
+
+
+def test_a_text_model_on_other_data_names_the_models_that_fit(compose_train):
+    message = _compatibility_error(compose_train("model=text_cnn"))  # the digits: images
+    assert message.startswith("TextCNN takes text data, but data=digits is image data.")
+    fitting = message.split("Models that fit image data: ")[1].rstrip(".").split(", ")
+    assert {"cnn", "mlp", "resnet"} <= set(fitting)
+    assert not [model for model in fitting if model.startswith("text_")]
+
+
+def test_a_text_model_on_other_data_stops_the_run(compose_train):
+    cfg = compose_train("data=iris", "model=text_gru", *FEW_BATCHES)
+    with pytest.raises(BadInput, match=r"TextRecurrentNet takes text data, but data=.* is table"):
+        train(cfg)
+
+
+def test_a_text_baseline_on_other_data(compose_train):
+    cfg = compose_train("baseline=tfidf_logistic_regression", *FEW_BATCHES)
+    with pytest.raises(
+        BadInput,
+        match="baseline=tfidf_logistic_regression reads texts, but DigitsDataModule gives a "
+        "classical model numbers",
+    ):
+        train(cfg)
+
+
+def test_a_numeric_baseline_on_texts(compose_train, tmp_path, text_csv_overrides):
+    cfg = compose_train(*text_csv_overrides(tmp_path / "texts.csv"), "baseline=logistic_regression")
+    with pytest.raises(
+        BadInput,
+        match="baseline=logistic_regression reads numbers, but TextCSVDataModule gives a "
+        "classical model texts: choose a baseline that reads texts",
+    ):
         train(cfg)
 
 
 @pytest.mark.slow
-def test_a_numeric_baseline_on_texts(compose_train, tmp_path):
-    cfg = compose_train(*text_csv(tmp_path / "texts.csv"), "baseline=logistic_regression")
-    with pytest.raises(BadInput, match="text data are token ids: choose baseline=tfidf_logistic"):
-        train(cfg)
-
-
-@pytest.mark.slow
-def test_a_missing_text_column_is_one_message(tmp_path):
-    write_texts_csv(tmp_path / "texts.csv")
+def test_a_missing_text_column_is_one_message(tmp_path, texts_csv):
     result = run(
         "-m",
         "dlkit.cli.train",
         "data=text_csv",
-        f"data.path={tmp_path / 'texts.csv'}",
+        f"data.path={texts_csv}",
         "data.text_column=review",
         "data.target=team",
         f"hydra.run.dir={tmp_path / 'run'}",
@@ -52,3 +80,14 @@ def test_a_missing_text_column_is_one_message(tmp_path):
     assert result.returncode == 2, output(result)[-3000:]
     assert "its columns are ['id', 'body', 'team', 'stars']" in output(result)
     assert "Traceback" not in output(result)
+
+
+def _compatibility_error(cfg) -> str:
+    """The message of the model check, on the search path of a `make train` (every pack's
+    model options)."""
+    with (
+        initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"),
+        pytest.raises(ConfigError) as error,
+    ):
+        check_compatible(cfg)
+    return str(error.value)

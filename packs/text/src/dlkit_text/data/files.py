@@ -56,9 +56,10 @@ def checked_texts(values: pd.Series, column: str, path: Path) -> list[str]:
     ):
         if bad.any():
             lines = [int(i) + 2 for i in values.index[bad][:SHOWN]]
+            more = "…" if bad.sum() > SHOWN else ""
             raise DataError(
                 f"text column {column!r} of {path} has {int(bad.sum())} {what} cell(s) such as "
-                f"{values[bad].tolist()[0]!r} (lines {lines}{'…' if bad.sum() > SHOWN else ''}): {fix}"
+                f"{values[bad].tolist()[0]!r} (lines {lines}{more}): {fix}"
             )
     return values.tolist()
 

@@ -11,10 +11,10 @@ import importlib
 from collections import Counter
 
 import torch
-from dlkit_text.data.text import TextDataModule
 
 from dlkit.data.samples import LoadedData
 from dlkit.errors import DataError
+from dlkit_text.data.text import TextDataModule
 
 #: language -> the faker locale whose surnames it takes
 LOCALES = {
@@ -54,6 +54,8 @@ DEFAULT_LANGUAGES = (
 class SurnamesDataModule(TextDataModule):
     """Surnames labelled by language (`languages`: any of `LOCALES`; ten by default), one
     character per token by default. Any `TextDataModule` argument."""
+
+    tasks = ("classification",)
 
     def __init__(self, *args, languages: tuple[str, ...] = DEFAULT_LANGUAGES, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -3,9 +3,9 @@ training split only (`dlkit_text.data.tokenizer`), padded with id 0 to one lengt
 
 Ids are not standardized (they are names of tokens, not measurements) and stay integers up to
 the net, which embeds them (`dlkit_text.nets.tokens`). The raw strings of each split are kept
-(`texts`) for the TF-IDF baseline and the report of the test texts most confidently misread.
-The fitted tokenizer travels in every checkpoint (a JSON string) and in the run folder as
-`tokenizer.json`, and encodes validation, test and new texts exactly as training's.
+(`texts`) for the TF-IDF baseline (`baseline_inputs`) and the reports on test samples
+(`test_table`). The fitted tokenizer travels in every checkpoint (a JSON string) and in the run
+folder as `tokenizer.json`, and encodes validation, test and new texts exactly as training's.
 """
 
 import logging
@@ -15,6 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+
+from dlkit.config.values import integer, require
+from dlkit.data.base import BaseDataModule
+from dlkit.data.samples import LoadedData
+from dlkit.errors import ConfigError, DataError
+from dlkit.runs.distributed import is_global_zero_process
+from dlkit.runs.folder import RunFolder, write_text_atomic
 from dlkit_text.data.files import (
     TEXT_SUFFIX,
     checked_texts,
@@ -24,15 +31,13 @@ from dlkit_text.data.files import (
     text_files,
 )
 from dlkit_text.data.tokenizer import PADDING_ID, encode, fit_tokenizer, tokenizer_from_state
-
-from dlkit.config.values import MAX_LENGTH, VOCAB_SIZE, require
-from dlkit.data.base import BaseDataModule
-from dlkit.data.samples import LoadedData
-from dlkit.errors import ConfigError, DataError
-from dlkit.runs.distributed import is_global_zero_process
-from dlkit.runs.folder import RunFolder, write_text_atomic
+from dlkit_text.run_files import tokenizer_file
 
 log = logging.getLogger(__name__)
+
+# the vocabulary holds padding and the unknown token besides at least one real token
+VOCAB_SIZE = integer(3)
+MAX_LENGTH = integer(1)  # tokens per text
 
 
 class TextDataModule(BaseDataModule):
@@ -47,6 +52,8 @@ class TextDataModule(BaseDataModule):
     """
 
     modality = "text"
+    #: a classical model reads the raw strings (`configs/baseline/tfidf_*.yaml`)
+    baseline_reads = "texts"
     #: the CSV column `make predict` reads new texts from
     text_column = "text"
     #: a .txt file of new inputs holds one text per line (False: the whole file is one text)
@@ -86,8 +93,8 @@ class TextDataModule(BaseDataModule):
         }
 
     def test_table(self) -> pd.DataFrame:
-        """The test split's raw strings in the order of its samples: the list of the most
-        confident mistakes shows each beside its row (`dlkit_audit.reports.mistakes`)."""
+        """The test split's raw strings in the order of its samples, for reports that show each
+        test sample beside its row (the most confident mistakes show their texts)."""
         return pd.DataFrame({"text": self.texts["test"]})
 
     def encode(self, x: Any, train_index: np.ndarray | None) -> torch.Tensor:
@@ -105,12 +112,13 @@ class TextDataModule(BaseDataModule):
         return encode(self.tokenizer, texts, "texts")
 
     def model_kwargs(self) -> dict:
-        """The sizes, and the vocabulary the net embeds."""
-        return {
-            **super().model_kwargs(),
-            "vocab_size": self.tokenizer.get_vocab_size(),
-            "padding_id": PADDING_ID,
-        }
+        """The sizes, and the vocabulary the net embeds (`dlkit_text.nets`)."""
+        net_kwargs = {"vocab_size": self.tokenizer.get_vocab_size(), "padding_id": PADDING_ID}
+        return {**super().model_kwargs(), "net_kwargs": net_kwargs}
+
+    def baseline_inputs(self, split: str) -> tuple[list[str], np.ndarray]:
+        """A split's raw strings and targets: a TF-IDF baseline fits its own features."""
+        return self.texts[split], self._require(split)[1].numpy()
 
     def transform_batch(self, x: torch.Tensor, augment: bool = False) -> torch.Tensor:
         """Token ids as they are: no float conversion, no standardization, no augmentation."""
@@ -126,9 +134,13 @@ class TextDataModule(BaseDataModule):
 
     def write_files(self, folder: RunFolder) -> None:
         if self.tokenizer is not None and is_global_zero_process():
-            write_text_atomic(folder.tokenizer, self.tokenizer.to_str(pretty=True))
+            write_text_atomic(tokenizer_file(folder), self.tokenizer.to_str(pretty=True))
 
     # ----------------------------------------------------------------- new inputs
+    def input_columns(self, path: Path) -> dict[str, list]:
+        """Each text beside its prediction (`predictions.csv`)."""
+        return {"text": self.read_inputs(Path(path).expanduser())}
+
     def read_inputs(self, path: Path) -> list[str]:
         """New texts: a CSV file with the text column (its other columns are ignored), a .txt
         file (one text per line, or the whole file for a folder of documents), or a folder of

@@ -1,23 +1,22 @@
 """Your own texts from a CSV file: one row per text, one column the text, one the target.
 
 `make train data=text_csv data.path=reviews.csv data.text_column=review data.target=stars`;
-the target holds class labels (classification) or numbers (`data.task=regression`).
+the target holds class labels (classification) or numbers (`task=regression`).
 """
 
 from pathlib import Path
 
-from dlkit_text.data.files import checked_texts, read_text_csv
-from dlkit_text.data.text import TextDataModule
-
 from dlkit.data.csv_table import csv_targets
 from dlkit.data.samples import LoadedData
+from dlkit_text.data.files import checked_texts, read_text_csv
+from dlkit_text.data.text import TextDataModule
 
 
 class TextCSVDataModule(TextDataModule):
     """`path`: the CSV file (UTF-8); `text_column`: the column of texts; `target`: the column to
-    predict; `task`: classification or regression; `test_path`: a test CSV of your own (else a
-    test split is drawn from `path`); `sep`: the column separator. Other columns are ignored.
-    Any `TextDataModule` argument (tokenizer, vocab_size, max_length, lowercase)."""
+    predict (class labels, or numbers with `task="regression"`); `test_path`: a test CSV of your
+    own (else a test split is drawn from `path`); `sep`: the column separator. Other columns are
+    ignored. Any `TextDataModule` argument (tokenizer, vocab_size, max_length, lowercase, task)."""
 
     def __init__(
         self,
@@ -25,7 +24,6 @@ class TextCSVDataModule(TextDataModule):
         text_column: str,
         target: str,
         *args,
-        task: str = "classification",
         test_path: str | None = None,
         sep: str = ",",
         **kwargs,
@@ -34,13 +32,8 @@ class TextCSVDataModule(TextDataModule):
         self.path = path
         self.text_column = text_column
         self.target = target
-        self._task = task
         self.test_path = test_path
         self.sep = sep
-
-    @property
-    def task(self) -> str:
-        return self._task
 
     def load(self) -> LoadedData:
         texts, y, class_names = self._read(self.path, None)

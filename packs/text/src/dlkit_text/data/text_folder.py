@@ -8,17 +8,19 @@
 from pathlib import Path
 
 import torch
-from dlkit_text.data.files import read_text_folder
-from dlkit_text.data.text import TextDataModule
 
 from dlkit.data.samples import LoadedData
 from dlkit.errors import DataError
+from dlkit_text.data.files import read_text_folder
+from dlkit_text.data.text import TextDataModule
 
 
 class TextFolderDataModule(TextDataModule):
     """`path`: the folder of class sub-folders; `test_path`: a test folder of your own in the
     same layout (else a test split is drawn from `path`). Any `TextDataModule` argument."""
 
+    #: labelled by folder: classes only
+    tasks = ("classification",)
     #: a .txt file given to `make predict` is one document, like the training files
     text_per_line = False
 

@@ -1,16 +1,19 @@
 """Token ids into a net: an embedding per token, and the mask that keeps padding out.
 
-Text reaches every net as ids [B, L] (`dlkit_text.data.text`), padded to one length. A net that takes
-text gets `vocab_size` and `padding_id` from the data module (`model_kwargs`), embeds the ids as
-vectors [B, L, embedding_dim] (padding as the zero vector, which also gets no gradient) and
-reads them as a sequence of L steps. Padding must never change a prediction, so whatever sums,
+Text reaches every text net as ids [B, L] (`dlkit_text.data.text`), padded to one length. The
+net gets `vocab_size` and `padding_id` from the data module (`model_kwargs`), embeds the ids as
+vectors [B, L, embedding_dim] (padding as the zero vector, which also gets no gradient) and reads
+them as a sequence of L steps. Padding must never change a prediction, so whatever sums,
 averages or attends over the steps uses the mask of real tokens: the helpers below.
 """
 
 import torch
 from torch import nn
 
-from dlkit.config.values import EMBEDDING_DIM, require
+from dlkit.config.values import integer, require
+from dlkit.errors import ConfigError
+
+EMBEDDING_DIM = integer(1)
 
 
 class TokenEmbedding(nn.Module):
@@ -26,16 +29,14 @@ class TokenEmbedding(nn.Module):
         return self.embedding(ids), ids != self.padding_id
 
 
-def token_inputs(
-    input_shape: tuple[int, ...], vocab_size: int | None, embedding_dim: int, padding_id: int
-) -> tuple[TokenEmbedding | None, tuple[int, ...]]:
-    """For text (`vocab_size` given): the embedding and the shape it makes, [L, embedding_dim];
-    for other data: None and `input_shape` unchanged."""
-    if vocab_size is None:
-        return None, tuple(input_shape)
+def text_length(net_name: str, input_shape: tuple[int, ...]) -> int:
+    """L of token ids [L] per text; another shape is data the net does not read."""
     if len(input_shape) != 1:
-        raise ValueError(f"token ids come as [L] per text, got input shape {tuple(input_shape)}")
-    return TokenEmbedding(vocab_size, embedding_dim, padding_id), (input_shape[0], embedding_dim)
+        raise ConfigError(
+            f"{net_name} takes token ids [L] per text, got input shape {tuple(input_shape)}: "
+            "text models read text data (data=text_csv, text_folder, surnames)"
+        )
+    return int(input_shape[0])
 
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
