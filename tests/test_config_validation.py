@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dlkit.config.arguments import check_arguments
 from dlkit.config.checks import check_config
+from dlkit.config.targets import check_arguments
 from dlkit.data.images import DigitsDataModule
 from dlkit.errors import ConfigError
 from dlkit.models.classification import ClassificationModule

@@ -4,7 +4,7 @@ end to end (the smoke runs take one batch per split; the full runs are measured 
 import pytest
 from hydra.core.hydra_config import HydraConfig
 
-from dlkit.config.compatibility import check_compatible
+from dlkit.config.targets import check_compatible
 from dlkit.training.run import train
 from tests.helpers import CONFIG_DIR, read_summary
 

@@ -11,7 +11,7 @@ import torchvision
 from hydra import initialize_config_dir
 from omegaconf import OmegaConf
 
-from dlkit.config.compatibility import check_compatible
+from dlkit.config.targets import check_compatible
 from dlkit.errors import ConfigError
 from dlkit.models.nets.resnet import DEPTHS
 from tests.helpers import CONFIG_DIR, run_module

@@ -4,7 +4,7 @@ other data with a text model or baseline, a text column that is not there; each 
 import pytest
 from hydra import initialize_config_dir
 
-from dlkit.config.compatibility import check_compatible
+from dlkit.config.targets import check_compatible
 from dlkit.errors import BadInput, ConfigError
 from dlkit.training.run import train
 from tests.helpers import CONFIG_DIR, FEW_BATCHES, output, run

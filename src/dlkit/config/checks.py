@@ -9,7 +9,7 @@ so the values that decide a run are checked here, by one table, before torch is 
 The kinds of check and the named ranges (`PROBABILITY`, `BATCH_SIZE`, …) are in
 `dlkit.config.values`, which the constructors used as a library share through `require`.
 Keys a user adds with `+` are checked against the signature of the class they go to
-(`dlkit.config.arguments`), once the classes can be imported.
+(`dlkit.config.targets`), once the classes can be imported.
 """
 
 from typing import Any

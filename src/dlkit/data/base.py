@@ -5,7 +5,7 @@ can serve); this base does the rest the same way for images, tables and sequence
 
 - seeded, stratified train/val/test splits and k-fold selection (`dlkit.data.splits`);
 - per-channel / per-feature standardization with statistics of the training part only
-  (`dlkit.data.scaling`; a pretrained net's own: `standardization`), applied on the device;
+  (`standardization`; images.py: a pretrained net's own), applied on the device;
 - augmentation of training batches only, on the device, drawn per sample (`dlkit.data.augmentation`);
 - in-memory tensors served a batch per index lookup, sharded over ranks (`dlkit.data.sampling`);
 - what the model needs to size itself (`model_kwargs`): the input shape, the number of classes;
@@ -31,7 +31,6 @@ from dlkit.data.samples import (
     to_float,
 )
 from dlkit.data.sampling import batch_loader
-from dlkit.data.scaling import fit_standardization
 from dlkit.data.splits import split_indices
 from dlkit.errors import DataError
 
@@ -130,7 +129,20 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         Text keeps each split's raw strings here, for the classical baseline and the reports."""
 
     def standardization(self, x_train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return fit_standardization(x_train, self.feature_axis)  # images.py: a pretrained net's
+        """Mean and std per channel/feature (the sample axis `feature_axis`) of the training
+        part, shaped to broadcast. Summed in float64 over chunks, so that a large uint8 image
+        set never exists as one float64 copy in memory."""
+        axis = self.feature_axis % (x_train.ndim - 1) + 1
+        dims = [d for d in range(x_train.ndim) if d != axis]
+        total = total_sq = 0.0
+        for chunk in x_train.split(4096):
+            chunk = to_float(chunk).double()
+            total = total + chunk.sum(dim=dims, keepdim=True)
+            total_sq = total_sq + chunk.square().sum(dim=dims, keepdim=True)
+        count = x_train.numel() / x_train.shape[axis]
+        mean = total / count
+        variance = (total_sq - count * mean.square()) / max(count - 1, 1)
+        return mean.float(), variance.clamp_min(0).sqrt().clamp_min(1e-6).float()
 
     # ----------------------------------------------------------------- what the model needs
     @property

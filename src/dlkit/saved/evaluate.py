@@ -10,7 +10,7 @@ import warnings
 from omegaconf import DictConfig
 
 from dlkit.callbacks.report_writer import ReportWriter
-from dlkit.reports.console_tables import print_result
+from dlkit.runs.console import print_result
 from dlkit.runs.summary import split_metrics
 from dlkit.saved.command import command_run
 from dlkit.saved.load import SavedRun, load_run

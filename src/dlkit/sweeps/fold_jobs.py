@@ -55,7 +55,7 @@ class AggregateFoldJobs(Callback):
             return
         aggregates = aggregate_sweep(sweep)
         if aggregates:
-            from dlkit.reports.console_tables import print_result
+            from dlkit.runs.console import print_result
 
             for aggregate in aggregates:
                 print_result(aggregate, title=" ".join(aggregate["overrides"]) or None)

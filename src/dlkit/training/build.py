@@ -8,11 +8,15 @@ whichever command asks for it. The data module is built first: the model's sizes
 
 import inspect
 import logging
+from pathlib import Path
+from typing import Any
 
 import hydra
 import lightning.pytorch as L
+import torch
 from hydra.errors import InstantiationException
 from hydra.utils import get_class
+from lightning.fabric.plugins import TorchCheckpointIO
 from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import LearningRateMonitor
 from omegaconf import DictConfig
@@ -20,7 +24,7 @@ from omegaconf import DictConfig
 from dlkit.data.base import BaseDataModule
 from dlkit.errors import BadInput, ConfigError
 from dlkit.models.task import TaskModule
-from dlkit.runs.checkpoint_io import AtomicCheckpointIO
+from dlkit.runs.folder import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -116,3 +120,19 @@ def _instantiate_named(group: DictConfig | None) -> list:
             log.debug("instantiating %s <%s>", name, entry._target_)
             objects.append(_instantiate(entry))
     return objects
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Lightning's checkpoint writer, made atomic on local disks: Lightning writes a checkpoint
+    straight into its file, so a write cut short (a full disk, a killed process) would leave a
+    damaged `last.ckpt` behind. Written through a temporary file and renamed
+    (`dlkit.runs.folder.write_atomic`), a checkpoint is whole or absent. Remote paths
+    (`s3://…`) keep Lightning's own writer."""
+
+    def save_checkpoint(
+        self, checkpoint: dict[str, Any], path: Any, storage_options: Any | None = None
+    ) -> None:
+        if "://" in str(path):
+            super().save_checkpoint(checkpoint, path, storage_options)
+            return
+        write_atomic(Path(path), lambda file: torch.save(checkpoint, file), binary=True)

@@ -11,8 +11,7 @@ from pathlib import Path
 import lightning.pytorch as L
 from omegaconf import DictConfig
 
-from dlkit.config.arguments import check_arguments
-from dlkit.config.compatibility import check_compatible
+from dlkit.config.targets import check_targets
 from dlkit.runs.folder import RunFolder
 from dlkit.runs.loggers import finish_loggers, log_hyperparameters
 from dlkit.runs.summary import split_metrics
@@ -29,8 +28,7 @@ log = logging.getLogger(__name__)
 
 def fit_and_test(cfg: DictConfig, folder: RunFolder) -> dict:
     """Train on the train split, then score the best checkpoint on val and test."""
-    check_compatible(cfg)  # first: a net that does not fit the data is the cause to name
-    check_arguments(cfg)
+    check_targets(cfg)
     L.seed_everything(cfg.seed, workers=True)
 
     datamodule = build_datamodule(cfg)

@@ -12,8 +12,7 @@ import logging
 
 from omegaconf import DictConfig
 
-from dlkit.reports.console_tables import print_result
-from dlkit.runs.console import print_config_tree, quiet_libraries
+from dlkit.runs.console import print_config_tree, print_result, quiet_libraries
 from dlkit.runs.distributed import is_global_zero_process, keep_ranks_in_run_folder
 from dlkit.runs.folder import RunFolder
 from dlkit.runs.summary import RunSummary, log_failure

@@ -12,7 +12,7 @@ from omegaconf import DictConfig
 
 from dlkit.callbacks.report_writer import ReportWriter, TestOutputs
 from dlkit.config.values import integer, require
-from dlkit.reports.console_tables import print_result
+from dlkit.runs.console import print_result
 from dlkit.runs.folder import RunFolder
 from dlkit.saved.command import command_run
 from dlkit.saved.evaluate import test_run

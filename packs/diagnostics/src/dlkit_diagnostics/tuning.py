@@ -24,9 +24,8 @@ from hydra.core.hydra_config import HydraConfig
 from lightning.pytorch.tuner import Tuner
 from omegaconf import DictConfig, open_dict
 
-from dlkit.config.arguments import check_arguments
-from dlkit.config.compatibility import check_compatible
 from dlkit.config.overrides import override_key
+from dlkit.config.targets import check_targets
 from dlkit.runs.console import quiet_libraries
 from dlkit.runs.folder import RunFolder
 from dlkit.runs.summary import RunSummary, log_failure
@@ -64,8 +63,7 @@ def _command(cfg: DictConfig, work: Callable[[RunFolder], dict]) -> dict:
     folder = RunFolder(cfg.paths.output_dir)
     summary = RunSummary(folder, task_name=cfg.task_name, seed=cfg.seed)
     try:
-        check_arguments(cfg)
-        check_compatible(cfg)
+        check_targets(cfg)
         L.seed_everything(cfg.seed, workers=True)
         result = work(folder)
         folder.save_config(cfg)

@@ -2,7 +2,7 @@
 scores per group and their largest gap.
 
 They read the same dictionaries that go into summary.json, so what the console shows is what the
-file holds; the core's tables (per-class scores) come first (`dlkit.reports.console_tables`).
+file holds; the core's tables (per-class scores) come first (`dlkit.runs.console`).
 """
 
 from rich.console import Console

@@ -10,7 +10,7 @@ matplotlib.use("Agg")  # files only, no display needed
 import matplotlib.pyplot as plt
 import numpy as np
 
-from dlkit.reports.confusion_matrix import normalized_by_true_class
+from dlkit.reports.held_out import normalized_by_true_class
 
 MATRICES = 8  # confusion matrices drawn, at most (summary.json has every group's)
 SCORE_NAMES = {"acc": "accuracy", "f1": "macro F1", "r2": "R²", "mae": "MAE", "mse": "MSE"}

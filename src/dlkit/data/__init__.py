@@ -1,1 +1,0 @@
-"""LightningDataModules, one per data modality (images, tables, sequences), sharing `BaseDataModule`."""

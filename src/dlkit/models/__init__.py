@@ -1,1 +1,0 @@
-"""Task modules (LightningModules), the model factory, schedules and the classical baseline."""

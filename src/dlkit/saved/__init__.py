@@ -1,1 +1,0 @@
-"""From a finished run: its checkpoint evaluated, used for predictions, or exported."""
