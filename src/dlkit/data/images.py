@@ -24,9 +24,9 @@ class ImageDataModule(BaseDataModule):
     argument. Subclass it with a `load` that returns LoadedData(x=[N, C, H, W], y=[N]); new
     inputs for `make predict` may be image files or folders, resized to the training size.
 
-    `net_inputs` is what a pretrained net expects (`dlkit.data.net_inputs`), set by the builder
-    from the model's config: batches are resized to its `size` and standardized with its
-    `mean` and `std` instead of statistics fitted on the training split.
+    `net_inputs` is what a pretrained net expects (`dlkit.data.net_inputs`), as the model's
+    config states it (`data.net_inputs`): batches are resized to its `size` and standardized
+    with its `mean` and `std` instead of statistics fitted on the training split.
     """
 
     modality = "image"

@@ -27,17 +27,14 @@ class PretrainedResNet(FineTunable, ResNet):
         input_shape: tuple[int, ...],
         num_outputs: int,
         depth: int = 18,
-        activation: str = "relu",
         norm: bool = True,
-        dropout: float = 0.0,
-        init: str = "default",
-        zero_init_residual: bool = True,
         stem: str = "imagenet",
         pretrained: bool = False,
         weights: str | None = None,
         freeze: bool = False,
         backbone_lr_factor: float = 1.0,
         from_checkpoint: bool = False,
+        **switches,
     ) -> None:
         check_one_source(pretrained, weights)
         if not (pretrained or weights):
@@ -51,17 +48,7 @@ class PretrainedResNet(FineTunable, ResNet):
             raise ConfigError(
                 "pretrained ResNet weights include batch norm: keep model.net.norm=true"
             )
-        super().__init__(
-            input_shape,
-            num_outputs,
-            depth=depth,
-            activation=activation,
-            norm=norm,
-            dropout=dropout,
-            init=init,
-            zero_init_residual=zero_init_residual,
-            stem=stem,
-        )
+        super().__init__(input_shape, num_outputs, depth=depth, norm=norm, stem=stem, **switches)
         if not from_checkpoint:  # a checkpoint's weights replace them anyway
             self._load(depth, pretrained, weights)
         self.set_rates(backbone_lr_factor)

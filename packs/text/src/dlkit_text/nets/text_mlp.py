@@ -23,22 +23,10 @@ class TextMLP(MLP):
         vocab_size: int,
         padding_id: int = 0,
         embedding_dim: int = 64,
-        hidden_sizes: tuple[int, ...] = (256, 128),
-        activation: str = "relu",
-        norm: bool = True,
-        dropout: float = 0.0,
-        init: str = "kaiming_normal",
+        **switches,
     ) -> None:
         text_length("TextMLP", tuple(input_shape))
-        super().__init__(
-            (embedding_dim,),
-            num_outputs,
-            hidden_sizes=hidden_sizes,
-            activation=activation,
-            norm=norm,
-            dropout=dropout,
-            init=init,
-        )
+        super().__init__((embedding_dim,), num_outputs, **switches)
         self.tokens = TokenEmbedding(vocab_size, embedding_dim, padding_id)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -28,30 +28,10 @@ class TextRecurrentNet(RecurrentNet):
         vocab_size: int,
         padding_id: int = 0,
         embedding_dim: int = 64,
-        cell: str = "gru",
-        hidden_size: int = 64,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        dropout: float = 0.0,
-        pooling: str = "last",
-        activation: str = "tanh",
-        norm: bool = False,
-        init: str = "default",
+        **switches,
     ) -> None:
         length = text_length("TextRecurrentNet", tuple(input_shape))
-        super().__init__(
-            (length, embedding_dim),
-            num_outputs,
-            cell=cell,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout,
-            pooling=pooling,
-            activation=activation,
-            norm=norm,
-            init=init,
-        )
+        super().__init__((length, embedding_dim), num_outputs, **switches)
         self.tokens = TokenEmbedding(vocab_size, embedding_dim, padding_id)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -27,17 +27,8 @@ class TextTransformer(Transformer):
         vocab_size: int,
         padding_id: int = 0,
         embedding_dim: int = 64,
-        d_model: int = 64,
-        num_heads: int = 4,
-        num_layers: int = 2,
-        dim_feedforward: int = 128,
-        activation: str = "gelu",
-        norm_first: bool = True,
-        dropout: float = 0.1,
-        positions: str = "learned",
-        pooling: str = "cls",
-        init: str = "xavier_uniform",
         patch_size: int = 1,
+        **switches,
     ) -> None:
         length = text_length("TextTransformer", tuple(input_shape))
         if not 1 <= patch_size <= length:
@@ -46,21 +37,7 @@ class TextTransformer(Transformer):
             )
         # the encoder is sized for the text padded to whole patches
         padded = -(-length // patch_size) * patch_size
-        super().__init__(
-            (padded, embedding_dim),
-            num_outputs,
-            d_model=d_model,
-            num_heads=num_heads,
-            num_layers=num_layers,
-            dim_feedforward=dim_feedforward,
-            activation=activation,
-            norm_first=norm_first,
-            dropout=dropout,
-            positions=positions,
-            pooling=pooling,
-            init=init,
-            patch_size=patch_size,
-        )
+        super().__init__((padded, embedding_dim), num_outputs, patch_size=patch_size, **switches)
         self.tokens = TokenEmbedding(vocab_size, embedding_dim, padding_id)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
