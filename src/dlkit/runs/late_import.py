@@ -7,6 +7,10 @@ collector keeps running full collections over all of them (eight in a default `m
 `gc.freeze()`s what exists by then (those modules, the composed config), so that later full
 collections scan only the run's own objects. Once per process: the later jobs of a sweep import
 nothing new, and freezing their predecessors' leftovers would keep those alive.
+
+What it saves: a default `make train` (`python -m dlkit.cli.train`) took 13.81 s without it and
+11.59 s with it, medians of 5 interleaved rounds on 2 CPU cores: 1.19x (per-round ratios 1.03x
+to 1.44x), the same test accuracy.
 """
 
 import gc
