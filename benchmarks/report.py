@@ -134,10 +134,13 @@ def start_up_lines(task: Task, pairs: list) -> list[str]:
     hands = [hand for _, hand in pairs if hand]
     if hands:
         ratios = [make[0] / hand[0] for make, hand in pairs]
+        hand_wall = median([h[0] for h in hands])
         lines.append(
             f"\nThe same work by hand (`python benchmarks/hand_written_train.py`, run after each "
-            f"`make train`): {median([h[0] for h in hands]):.1f} s wall median, test accuracy "
-            f"{median([h[1] for h in hands]):.4f}; `make train` / by hand: {spread(ratios)}."
+            f"`make train`): {hand_wall:.1f} s wall median, test accuracy "
+            f"{median([h[1] for h in hands]):.4f}; `make train` / by hand: "
+            f"{median(walls) / hand_wall:.2f}x as the medians' quotient, {spread(ratios)} "
+            "as the median of the pairs' ratios."
         )
     return lines
 

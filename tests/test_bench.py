@@ -106,6 +106,18 @@ def test_hand_written_script_reaches_the_default_runs_accuracy():
     assert wall > 0 and accuracy >= 0.985
 
 
+def test_start_up_ratio_is_quoted_both_ways():
+    """The medians' quotient and the median of the pairs' ratios differ; the report names each."""
+    from report import start_up_lines
+    from tasks import Task
+
+    pairs = [((10.3, 0.99), (8.0, 0.98)), ((10.3, 0.99), (7.2, 0.98)), ((10.8, 0.99), (8.4, 0.98))]
+    text = "".join(start_up_lines(Task("digits", [], 1), pairs))
+    assert "10.3 s wall median of 3" in text and "8.0 s wall median" in text
+    assert "1.29x as the medians' quotient" in text  # 10.3 / 8.0
+    assert "1.29x (1.29 to 1.43) as the median of the pairs' ratios" in text
+
+
 def test_unknown_task_is_refused():
     with pytest.raises(SystemExit, match="unknown task"):
         bench_fit.main(["--quick", "--tasks", "cifar100"])
@@ -113,7 +125,7 @@ def test_unknown_task_is_refused():
 
 @pytest.mark.slow
 def test_make_bench_quick(tmp_path):
-    """`make bench` as a user runs it: digits and MNIST-1D, baselines, `make train` timings."""
+    """`make bench` as a user runs it: digits and MNIST-1D, baselines, the instant answers."""
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     output = tmp_path / "results.md"
     result = subprocess.run(
