@@ -1,1 +1,2 @@
-"""The diagnostics pack: training diagnostics: gradient flow, the learning-rate and batch-size finders, a training clock, `make compare` of runs."""
+"""The diagnostics pack: gradient flow, the learning-rate and batch-size finders, a training
+clock, and `make compare` of runs."""

@@ -67,8 +67,9 @@ def _measured(rows: list[dict], trained: str) -> str:
         for r in rows
     )
     return (
-        f"Each net, {trained}, started from one initialization; the gradient flow callback took the standard deviation of every "
-        "activation layer's output in the first forward pass, before any update. Spread of the "
+        f"Each net, {trained}, started from one initialization; the gradient flow callback took "
+        "the standard deviation of every activation layer's output in the first forward pass, "
+        "before any update. Spread of the "
         f"first and the last hidden layer, and the accuracy reached: {listed}."
     )
 

@@ -1,8 +1,8 @@
 """When a lesson's sweep ends: its figure (`lesson.png`) and its report (`lesson.md`).
 
 The sweep summary's Hydra callback, extended (`configs/lesson/parts/base.yaml` puts it in the
-summary's place in a lesson's sweep, so the order is fixed: the summary first). It reads the jobs of the sweep
-(`dlkit_lessons.jobs`), hands them to the lesson's figure function
+summary's place in a lesson's sweep, so the order is fixed: the summary first). It reads the
+jobs of the sweep (`dlkit_lessons.jobs`), hands them to the lesson's figure function
 (`dlkit_lessons.<name>.report`) and writes what it found into lesson.md: the course's sentence,
 the claim, the command, the figure, two paragraphs with the measured numbers and a table.
 Hydra turns an error in a callback into a warning; a lesson that could not write its report

@@ -1,1 +1,2 @@
-"""The pretrained pack: pretrained backbones: torchvision's ImageNet ResNets and timm's model zoo, your own weights files, freezing and fine-tuning."""
+"""The pretrained pack: torchvision's ImageNet ResNets, timm's model zoo and your own weights
+files as backbones, with freezing and fine-tuning."""

@@ -1,4 +1,4 @@
-"""torchvision's ResNet (18, 34 or 50 layers) starting from ImageNet weights: `model=pretrained_resnet`.
+"""torchvision's ResNet (18, 34 or 50 layers) from ImageNet weights: `model=pretrained_resnet`.
 
 The core's ResNet with the weights loaded into it: torchvision's `DEFAULT` ImageNet weights for
 the depth (`pretrained=true`, downloaded once into torch's cache) or a state dict of the same

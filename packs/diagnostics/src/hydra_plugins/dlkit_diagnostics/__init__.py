@@ -1,5 +1,5 @@
-"""Hydra finds this plugin and adds the diagnostics pack's configs (`packs/diagnostics/configs/`) to the
-config search path: its options join the core's groups, and leave with the pack."""
+"""Hydra finds this plugin and adds the diagnostics pack's configs (`packs/diagnostics/configs/`)
+to the config search path: its options join the core's groups, and leave with the pack."""
 
 from hydra.core.config_search_path import ConfigSearchPath
 from hydra.plugins.search_path_plugin import SearchPathPlugin

@@ -1,5 +1,6 @@
-"""Hydra finds this plugin and adds the sweep-workers pack's configs (`packs/sweep-workers/configs/`) to the
-config search path: its options join the core's groups, and leave with the pack."""
+"""Hydra finds this plugin and adds the sweep-workers pack's configs
+(`packs/sweep-workers/configs/`) to the config search path: its options join the core's groups,
+and leave with the pack."""
 
 from hydra.core.config_search_path import ConfigSearchPath
 from hydra.plugins.search_path_plugin import SearchPathPlugin
