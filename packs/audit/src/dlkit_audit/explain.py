@@ -142,26 +142,14 @@ def write_explanation(run, samples: Explained, attributions, settings, folder) -
     png = folder.picture(file_names.ATTRIBUTIONS_PNG)
     shown = min(settings.show, len(samples.x))
     summary: dict = {}
-    if datamodule.modality == "image":
-        pictures.plot_images(
-            samples.shown[:shown],
-            attributions.values[:shown],
-            labels,
-            trues,
-            settings.method,
-            title,
-            png,
-        )
-    elif datamodule.modality == "sequence":
-        pictures.plot_sequences(
-            samples.shown[:shown],
-            attributions.values[:shown],
-            labels,
-            trues,
-            settings.method,
-            title,
-            png,
-        )
+    plot = {"image": pictures.plot_images, "sequence": pictures.plot_sequences}.get(
+        datamodule.modality
+    )
+    if plot is not None:  # the samples themselves, their attributions drawn over them
+        plot(
+            samples.shown[:shown], attributions.values[:shown], labels, trues, settings.method,
+            title, png,
+        )  # fmt: skip
     else:
         per_column = by_source_column(attributions.values, datamodule.feature_sources)
         positive = (
