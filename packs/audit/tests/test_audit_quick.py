@@ -50,6 +50,50 @@ def test_train_audit_by_group_and_explain_write_their_outputs(
     assert len(rows) == 160 and (tmp_path / "x" / "attributions.png").stat().st_size > 0
 
 
+def test_a_small_group_is_reported_marked_too_small_and_left_out_of_the_gap(
+    tmp_path, capsys, table_csv, table_overrides
+):
+    """`make audit audit.group_column=site` where one site has a few test rows: every group is
+    reported with its support and intervals; the small one is marked, not compared."""
+    csv = table_csv(tmp_path / "rows.csv", n=600)
+    rows = pd.read_csv(csv)
+    rows.loc[rows.index[::25], "site"] = "island"  # 24 rows: 4 in the tested part
+    rows.to_csv(csv, index=False)
+    overrides = [*table_overrides, f"data.path={csv}", "trainer.max_epochs=1"]
+    train(compose_config("train", overrides, tmp_path / "run", tmp_path))
+    best = read_summary(tmp_path / "run")["best_checkpoint"]
+    folder = tmp_path / "audit"
+    code = run_module("dlkit_audit.cli.audit", f"ckpt_path={best}", "audit.group_column=site",
+                      f"paths.data_dir={tmp_path}", f"hydra.run.dir={folder}")  # fmt: skip
+    printed = capsys.readouterr().out
+    assert code == 0, printed[-3000:]
+    report = read_summary(folder)["groups"]
+    island = report["groups"]["island"]
+    assert 1 <= island["support"] < 10 == report["min_group_size"]
+    assert island["too_small"] and report["too_small"] == ["island"]
+    assert not any(report["groups"][g]["too_small"] for g in ("north", "south", "east"))
+    for scores in report["groups"].values():  # every score with its interval
+        for score in ("acc", "f1"):
+            low, high = scores[f"{score}_interval"]
+            assert low <= scores[score] <= high
+    assert island["acc_interval"][1] - island["acc_interval"][0] > 0.25  # a few rows say little
+    assert "Wilson" in report["intervals"]["acc"] and "bootstrap" in report["intervals"]["other"]
+    for gap in report["largest_gap"].values():
+        assert "island" not in (gap["best"]["group"], gap["worst"]["group"])
+    island_row = next(line for line in printed.splitlines() if "│ island" in line)
+    assert "no, too small" in island_row
+    assert "left out, under audit.min_group_size=10: island" in printed
+    assert (folder / "group_metrics.png").stat().st_size > 0
+
+    # no group large enough: nothing to compare, the command stops and says so
+    code = run_module("dlkit_audit.cli.audit", f"ckpt_path={best}", "audit.group_column=site",
+                      "audit.min_group_size=1000", f"paths.data_dir={tmp_path}",
+                      f"hydra.run.dir={tmp_path / 'none'}")  # fmt: skip
+    assert code == 2
+    error = read_summary(tmp_path / "none")["error"]
+    assert "none of its 4 groups has audit.min_group_size=1000" in error
+
+
 def test_audit_of_images_shows_the_most_confident_mistakes_as_pictures(
     trained_run, data_dir, tmp_path
 ):

@@ -29,7 +29,7 @@ def audit(cfg: DictConfig) -> dict:
         min_size = require("audit.min_group_size", settings.min_group_size, integer(1))
         run = load_run(command.ckpt_path, "audit", load_weights=False)  # the trainer loads them
         column = settings.group_column
-        # a column that is not there, or groups too small, stop before testing
+        # a column that is not there, or no group large enough, stop before testing
         group_of_row = groups.test_groups(run.datamodule, column, min_size) if column else None
         reports = ReportWriter(str(command.folder.root))
         test_run(cfg, run, reports, command.result)
@@ -82,6 +82,6 @@ def group_audit(
     classification = run.datamodule.task == "classification"
     names = run.datamodule.class_names if classification else None
     targets = outputs.targets.astype(int) if classification else outputs.targets
-    report = groups.group_report(outputs.predictions, targets, tested, column, names)
+    report = groups.group_report(outputs.predictions, targets, tested, column, names, min_size)
     plot_groups(report, folder.picture(file_names.GROUP_METRICS_PNG))
     return {**report, "picture": file_names.GROUP_METRICS_PNG}

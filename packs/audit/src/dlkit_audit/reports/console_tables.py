@@ -8,6 +8,8 @@ file holds; the core's tables (per-class scores) come first (`dlkit.runs.console
 from rich.console import Console
 from rich.table import Table
 
+from dlkit_audit.reports.groups import scores_of
+
 
 def print_audit(result: dict, console: Console | None = None) -> None:
     """Every table of the audit that applies to `result` (a summary.json's result)."""
@@ -49,38 +51,54 @@ def mistakes_table(mistakes: dict) -> Table:
 
 
 def groups_table(report: dict) -> Table:
-    """One row per group: its support and scores."""
+    """One row per group: its support, each score with its 95 % interval, and whether it is
+    large enough to compare (the largest gap leaves out the groups too small)."""
     groups = report["groups"]
-    scores = [k for k in next(iter(groups.values())) if k not in ("support", "confusion_matrix")]
+    scores = scores_of(groups)
     table = Table(title=f"test split by {report['column']}", title_justify="left")
     table.add_column(report["column"])
     table.add_column("support", justify="right")
     for score in scores:
-        table.add_column(score.replace("_interval", " 95% interval"), justify="right")
+        table.add_column(score, justify="right")
+        table.add_column(f"{score} 95% interval", justify="right")
+    table.add_column("compared", no_wrap=True)
     for name, values in groups.items():
-        cells = [
-            f"{values[k][0]:.3f}-{values[k][1]:.3f}"
-            if k.endswith("interval")
-            else _number(values[k])
-            for k in scores
-        ]
-        table.add_row(name, str(values["support"]), *cells)
+        cells = []
+        for score in scores:
+            interval = values.get(f"{score}_interval")
+            cells += [_number(values[score]), _interval(interval)]
+        small = values["too_small"]
+        compared = "no, too small" if small else "yes"
+        table.add_row(
+            name, str(values["support"]), *cells, compared, style="dim" if small else None
+        )
     return table
 
 
 def gap_line(report: dict) -> str:
-    """The largest gap of the headline score, naming both groups and their support."""
+    """The largest gap of the headline score, naming both groups and their support, and the
+    groups left out as too small."""
     score = report["headline"]
     gap = report["largest_gap"].get(score)
+    small = [f"{g} (n={report['groups'][g]['support']})" for g in report["too_small"]]
+    left_out = (
+        f"; left out, under audit.min_group_size={report['min_group_size']}: {', '.join(small)}"
+        if small
+        else ""
+    )
     if gap is None:
-        return f"largest gap in {score}: needs at least two groups with a score"
+        return f"largest gap in {score}: needs two groups large enough, with a score{left_out}"
     best, worst = gap["best"], gap["worst"]
     return (
         f"largest gap in {score} between {report['column']} groups: {gap['gap']:.3f}, "
         f"{best['group']} {best[score]:.3f} (n={best['support']}) vs "
-        f"{worst['group']} {worst[score]:.3f} (n={worst['support']})"
+        f"{worst['group']} {worst[score]:.3f} (n={worst['support']}){left_out}"
     )
 
 
 def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.4f}"
+
+
+def _interval(interval: list | None) -> str:
+    return "-" if interval is None else f"{interval[0]:.3f}-{interval[1]:.3f}"

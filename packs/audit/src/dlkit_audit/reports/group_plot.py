@@ -1,6 +1,7 @@
 """The picture of per-group scores (`group_metrics.png`): bars per group with each group's
-support and accuracy's 95 % interval, a dashed line for all groups together, and for
-classification each group's confusion matrix below (rates by true class, counts written in)."""
+support and each score's 95 % interval (groups too small to compare hatched and pale), a dashed
+line for accuracy of all groups together, and for classification each group's confusion matrix
+below (rates by true class, counts written in)."""
 
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display needed
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Patch
 
 from dlkit.reports.held_out import normalized_by_true_class
 
@@ -63,7 +65,8 @@ def plot_groups(report: dict, path: Path) -> None:
                     fontsize=7,
                     color="white" if rates[r, c] > 0.5 else "black",
                 )
-        ax.set_title(f"{report['column']}={name} (n={groups[name]['support']})", fontsize=9)
+        small = ", too small" if groups[name]["too_small"] else ""
+        ax.set_title(f"{report['column']}={name} (n={groups[name]['support']}{small})", fontsize=9)
         ax.set_xlabel("predicted", fontsize=8)
         ax.set_ylabel("true", fontsize=8)
     fig.savefig(path, dpi=110)
@@ -71,36 +74,56 @@ def plot_groups(report: dict, path: Path) -> None:
 
 
 def _bars(ax, groups: dict, scores: tuple[str, ...]) -> None:
-    """One bar per group and score, its value written in; accuracy with its interval and the
-    accuracy of all groups together as a dashed line."""
+    """One bar per group and score, its value written in, with its 95 % interval; the groups
+    too small to compare hatched and pale; accuracy of all groups together as a dashed line."""
     names = list(groups)
     positions = np.arange(len(names))
+    small = np.array([groups[g]["too_small"] for g in names])
     step = 0.8 / len(scores)
     for k, (score, color) in enumerate(zip(scores, ("#4c72b0", "#55a868"), strict=False)):
         values = np.array([np.nan if groups[g][score] is None else groups[g][score] for g in names])
         x = positions - 0.4 + step * (k + 0.5)
         bars = ax.bar(x, values, width=step * 0.95, color=color, label=SCORE_NAMES[score])
-        ax.bar_label(
+        for bar, too_small in zip(bars, small, strict=True):
+            if too_small:
+                bar.set_alpha(0.35)
+                bar.set_hatch("//")
+        labels = ax.bar_label(
             bars, fmt="%.2f", label_type="center", color="white", fontweight="bold", fontsize=8
         )
-        if score == "acc":
-            interval = np.array([groups[g]["acc_interval"] for g in names])
+        for label, too_small in zip(labels, small, strict=True):
+            if too_small:  # on a pale bar
+                label.set_color("black")
+        intervals = [groups[g].get(f"{score}_interval") for g in names]
+        shown = [i for i, interval in enumerate(intervals) if interval is not None]
+        if shown:
+            low = np.array([intervals[i][0] for i in shown])
+            high = np.array([intervals[i][1] for i in shown])
             ax.errorbar(
-                x,
-                values,
-                yerr=[values - interval[:, 0], interval[:, 1] - values],
+                x[shown],
+                values[shown],
+                yerr=[np.maximum(values[shown] - low, 0), np.maximum(high - values[shown], 0)],
                 fmt="none",
                 ecolor="black",
                 capsize=4,
-                label="accuracy's 95 % interval",
+                label="95 % interval" if k == 0 else None,
             )
+        if score == "acc":
             support = np.array([groups[g]["support"] for g in names])
             overall = float(np.dot(values, support) / support.sum())
             ax.axhline(overall, color="gray", linestyle="--", lw=1, label="accuracy, all groups")
             ax.set_ylim(0, 1.25)
     ax.axhline(0, color="black", lw=0.6)
-    ax.set_xticks(positions, [f"{g}\nn={groups[g]['support']}" for g in names])
-    if len(scores) > 1:
-        ax.legend(fontsize=8, loc="upper center", ncol=4, frameon=False)
-    else:
+    ticks = [
+        f"{g}\nn={groups[g]['support']}" + ("\ntoo small" if groups[g]["too_small"] else "")
+        for g in names
+    ]
+    ax.set_xticks(positions, ticks)
+    ax.set_ylabel(" / ".join(SCORE_NAMES[s] for s in scores))
+    handles, _ = ax.get_legend_handles_labels()
+    if small.any():  # an entry for the hatching
+        handles.append(Patch(facecolor="white", edgecolor="gray", hatch="//", label="too small"))
+    if len(scores) > 1 or small.any():
+        ax.legend(handles=handles, fontsize=8, loc="upper center", ncol=3, frameon=False)
+    if len(scores) == 1:
         ax.set_title(SCORE_NAMES[scores[0]], fontsize=10)

@@ -4,9 +4,14 @@ group of people, sites or devices alike?
 A model can score well overall and poorly on a group the data holds few of; the overall numbers
 hide it. The test split's rows are grouped by the values of one column of the table (any column,
 also one that is not a feature), and each group gets its own scores, support and confusion matrix;
-the largest gap between two groups is named. A gap between small groups is mostly noise, so
-groups under `audit.min_group_size` test samples stop the command (with their counts), and each
-accuracy carries its 95 % interval (Wilson's, from scipy).
+the largest gap between two groups is named.
+
+Every group is reported with its support, however small: a group dropped from the report would
+hide exactly the people a model serves worst. A gap between small groups is mostly noise, so
+groups under `audit.min_group_size` test samples are marked too small to compare and left out of
+the largest gap, and every score carries its 95 % interval to show how little a few rows say:
+Wilson's for accuracy (a proportion, from scipy), a percentile bootstrap for the others (macro
+F1, MSE, MAE, R²: no closed form). Only a column with no group large enough stops the command.
 """
 
 from collections.abc import Sequence
@@ -22,6 +27,12 @@ from dlkit.errors import ConfigError, DataError
 #: the score whose gap is named first (summary.json has the gap of every score)
 HEADLINE = {"classification": "acc", "regression": "r2"}
 SHOWN = 8  # small groups named in the message
+RESAMPLES = 1000  # bootstrap resamples per group and score
+#: how each score's interval is computed (summary.json says it beside the intervals)
+INTERVALS = {
+    "acc": "Wilson score interval, 95 %",
+    "other": f"percentile bootstrap of the group's rows, 95 %, {RESAMPLES} resamples (seeded)",
+}
 
 
 def test_groups(datamodule, column: str, min_size: int) -> np.ndarray:
@@ -50,19 +61,20 @@ def test_groups(datamodule, column: str, min_size: int) -> np.ndarray:
 
 
 def check_group_sizes(groups: np.ndarray, column: str, min_size: int) -> None:
-    """Stop on groups too small for their scores to mean anything, naming them and their size."""
+    """Stop when no group is large enough to compare, naming the groups and their size (smaller
+    groups beside a large one are reported, marked too small)."""
     values, counts = np.unique(groups, return_counts=True)
-    small = {str(v): int(c) for v, c in zip(values, counts, strict=True) if c < min_size}
-    if small:
-        shown = dict(list(small.items())[:SHOWN])
-        more = f" and {len(small) - SHOWN} more" if len(small) > SHOWN else ""
-        raise DataError(
-            f"audit.group_column={column}: {len(small)} of its {len(values)} groups have fewer "
-            f"than audit.min_group_size={min_size} test samples (group: samples {shown}{more}), "
-            "too few for their scores to mean much. Merge rare values into one group in the CSV "
-            "(or bin a numeric column into a few ranges), or lower audit.min_group_size to "
-            "report them anyway"
-        )
+    if counts.max(initial=0) >= min_size:
+        return
+    sizes = {str(v): int(c) for v, c in zip(values, counts, strict=True)}
+    shown = dict(list(sizes.items())[:SHOWN])
+    more = f" and {len(sizes) - SHOWN} more" if len(sizes) > SHOWN else ""
+    raise DataError(
+        f"audit.group_column={column}: none of its {len(values)} groups has "
+        f"audit.min_group_size={min_size} test samples (group: samples {shown}{more}), too few "
+        "for any score to mean much. Merge rare values into one group in the CSV (or bin a "
+        "numeric column into a few ranges), or lower audit.min_group_size to compare them anyway"
+    )
 
 
 def group_report(
@@ -71,28 +83,39 @@ def group_report(
     groups: np.ndarray,
     column: str,
     class_names: Sequence[str] | None,
+    min_size: int,
 ) -> dict:
-    """Scores per group (`groups[i]`: the group of test sample i) and the largest gaps."""
+    """Scores per group (`groups[i]`: the group of test sample i), each with its interval, and
+    the largest gaps between the groups of at least `min_size` samples."""
     task = "classification" if class_names is not None else "regression"
     per_group = {}
     for value in sorted(np.unique(groups), key=_natural):
         mask = groups == value
         if task == "classification":
-            per_group[str(value)] = _classification_scores(
-                predictions[mask], targets[mask], len(class_names)
-            )
+            scores = _classification_scores(predictions[mask], targets[mask], len(class_names))
         else:
-            per_group[str(value)] = _regression_scores(predictions[mask], targets[mask])
-    scores = [k for k in per_group[next(iter(per_group))] if k not in ("support", "acc_interval")]
-    gaps = {score: _gap(per_group, score) for score in scores if score != "confusion_matrix"}
+            scores = _regression_scores(predictions[mask], targets[mask])
+        per_group[str(value)] = {**scores, "too_small": bool(mask.sum() < min_size)}
+    compared = {g: s for g, s in per_group.items() if not s["too_small"]}
+    gaps = {score: _gap(compared, score) for score in scores_of(per_group)}
     return {
         "column": column,
         "task": task,
         "labels": [str(n) for n in class_names] if class_names is not None else None,
         "groups": per_group,
+        "min_group_size": min_size,
+        "too_small": [g for g, s in per_group.items() if s["too_small"]],
+        "intervals": INTERVALS,
         "headline": HEADLINE[task],
         "largest_gap": gaps,
     }
+
+
+def scores_of(per_group: dict) -> list[str]:
+    """The names of the scores each group has (acc, f1 or mse, mae, r2)."""
+    first = next(iter(per_group.values()))
+    not_scores = ("support", "too_small", "confusion_matrix")
+    return [k for k in first if k not in not_scores and not k.endswith("_interval")]
 
 
 def _classification_scores(probabilities: np.ndarray, targets: np.ndarray, classes: int) -> dict:
@@ -105,6 +128,7 @@ def _classification_scores(probabilities: np.ndarray, targets: np.ndarray, class
         "acc_interval": [float(interval.low), float(interval.high)],
         # macro over the classes present in the group's targets or predictions, as torchmetrics
         "f1": float(metrics.f1_score(targets, predicted, average="macro", zero_division=0)),
+        "f1_interval": bootstrap_interval(_macro_f1, predicted, targets),
         "confusion_matrix": metrics.confusion_matrix(
             targets, predicted, labels=np.arange(classes)
         ).tolist(),
@@ -116,10 +140,59 @@ def _regression_scores(predictions: np.ndarray, targets: np.ndarray) -> dict:
     return {
         "support": len(targets),
         "mse": float(metrics.mean_squared_error(targets, predictions)),
+        "mse_interval": bootstrap_interval(_mse, predictions, targets),
         "mae": float(metrics.mean_absolute_error(targets, predictions)),
+        "mae_interval": bootstrap_interval(_mae, predictions, targets),
         # undefined for a group whose targets are all alike
         "r2": float(metrics.r2_score(targets, predictions)) if np.ptp(targets) > 0 else None,
+        "r2_interval": bootstrap_interval(_r2, predictions, targets),
     }
+
+
+def bootstrap_interval(statistic, predictions: np.ndarray, targets: np.ndarray) -> list | None:
+    """The 95 % percentile bootstrap interval of `statistic(predictions, targets)` over the rows.
+
+    Own code rather than scipy.stats.bootstrap: scipy refuses groups of one row and gives NaN
+    when one resample's statistic is undefined (R² of targets all alike), where the resamples
+    that have a value still bound it. None when none has.
+    """
+    rng = np.random.default_rng(0)  # the same report for the same predictions
+    rows = rng.integers(0, len(targets), size=(RESAMPLES, len(targets)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = statistic(predictions[rows], targets[rows])
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    low, high = np.percentile(values, [2.5, 97.5])
+    return [float(low), float(high)]
+
+
+# the statistics, one value per resample (row of the [resamples, rows] arrays)
+
+
+def _macro_f1(predicted: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """sklearn's macro F1 over the classes present in each resample's targets or predictions."""
+    total, present = np.zeros(len(targets)), np.zeros(len(targets))
+    for c in np.union1d(np.unique(predicted), np.unique(targets)):
+        hits = ((predicted == c) & (targets == c)).sum(axis=1)
+        either = (predicted == c).sum(axis=1) + (targets == c).sum(axis=1)
+        total += np.where(either > 0, 2 * hits / np.maximum(either, 1), 0.0)
+        present += either > 0
+    return total / present
+
+
+def _mse(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    return ((predictions - targets) ** 2).mean(axis=1)
+
+
+def _mae(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    return np.abs(predictions - targets).mean(axis=1)
+
+
+def _r2(predictions: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    spread = ((targets - targets.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    spread = np.where(spread > 0, spread, np.nan)  # undefined where the targets are all alike
+    return 1 - ((predictions - targets) ** 2).sum(axis=1) / spread
 
 
 def _gap(per_group: dict, score: str) -> dict | None:
