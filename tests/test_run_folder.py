@@ -118,3 +118,66 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
     (tmp_path / ".run.lock").write_text(f"{socket.gethostname()} {dead.stdout.strip()}\n")
     hold(tmp_path)
     assert (tmp_path / ".run.lock").read_text().split() == [socket.gethostname(), str(os.getpid())]
+
+
+_HOLD_AT = """
+import sys, time
+from pathlib import Path
+from dlkit.errors import ConfigError
+from dlkit.runs.folder_lock import hold
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # all start at the same instant
+try:
+    hold(Path(sys.argv[1]))
+    print("held", flush=True)
+    time.sleep(1)  # still holding while the others try
+except ConfigError as error:
+    print(error, flush=True)
+"""
+
+
+def test_of_runs_racing_for_a_folder_with_a_stale_lock_exactly_one_gets_it(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], text=True,
+                          capture_output=True)  # fmt: skip
+    (tmp_path / ".run.lock").write_text(f"{socket.gethostname()} {dead.stdout.strip()}\n")
+    at = time.time() + 3  # after every interpreter has started
+    racers = [
+        subprocess.Popen([sys.executable, "-c", _HOLD_AT, str(tmp_path), str(at)], cwd=ROOT,
+                         env=clean_environment(), stdout=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]  # fmt: skip
+    said = [racer.communicate(timeout=60)[0] for racer in racers]
+    assert sorted(s.split()[0] for s in said).count("held") == 1, said
+    refused = [s for s in said if not s.startswith("held")]
+    assert all("is in use by a live run (process " in s for s in refused), said
+    assert not (tmp_path / ".run.lock").exists()  # the winner removed it on its way out
+
+
+def _wait_for_a_new_checkpoint(process: subprocess.Popen, checkpoints: Path) -> None:
+    def written() -> dict:
+        return {p: p.stat().st_mtime_ns for p in checkpoints.glob("*.ckpt")}
+
+    before, deadline = written(), time.monotonic() + 300
+    while written() == before or not (checkpoints / "last.ckpt").exists():
+        assert process.poll() is None, process.stdout.read()[-3000:]
+        assert time.monotonic() < deadline, "no new checkpoint within 300 s"
+        time.sleep(0.05)
+
+
+@pytest.mark.slow  # five short runs, each killed
+def test_a_run_killed_with_sigkill_resumes_at_once_every_time(tmp_path):
+    """`kill -9`, then at once `make train resume=…` (a requeued job): the folder is free,
+    though the killed process is not reaped yet (a zombie still answers kill(pid, 0))."""
+    run_dir = tmp_path / "run"
+    process = start("-m", "dlkit.cli.train", *STOPPABLE, "trainer.max_epochs=40",
+                    "callbacks.reports=null", f"hydra.run.dir={run_dir}")  # fmt: skip
+    killed = None
+    for _ in range(4):
+        _wait_for_a_new_checkpoint(process, run_dir / "checkpoints")
+        if killed is not None:
+            killed.communicate()  # reaped only once its successor trains
+        os.killpg(process.pid, signal.SIGKILL)
+        killed, process = process, start("-m", "dlkit.cli.train", f"resume={run_dir}")
+    _wait_for_a_new_checkpoint(process, run_dir / "checkpoints")  # the fourth resume trains
+    os.killpg(process.pid, signal.SIGKILL)
+    for done in (killed, process):
+        done.communicate()
