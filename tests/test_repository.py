@@ -5,6 +5,7 @@ shared packages but not this checkout's own (editable) install, so the renamed p
 stand on its own.
 """
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -18,6 +19,19 @@ from packaging.requirements import Requirement
 from tests.helpers import ROOT
 
 LOCK = ROOT / "requirements" / "constraints.txt"
+
+
+def _current_name() -> str:
+    """The project's name now: `dlkit` in the template, the user's after `make rename`."""
+    spec = importlib.util.spec_from_file_location("rename", ROOT / "scripts" / "rename.py")
+    rename = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rename)
+    return rename.current_name(ROOT)
+
+
+OLD = _current_name()
+# README's example name, unless the project already has it (a clone renamed as README shows)
+NEW = "acme_vision" if OLD != "acme_vision" else "acme_vision_lab"
 
 
 def _requirement(name: str) -> Requirement:
@@ -94,7 +108,7 @@ def test_rename_refuses_a_bad_name(tmp_path, name, words):
 def test_rename_refuses_uncommitted_changes(tmp_path):
     clone = _clone(tmp_path)
     (clone / "README.md").write_text("edited\n")
-    result = _rename(clone, "acme_vision")
+    result = _rename(clone, NEW)
     assert result.returncode == 2 and "uncommitted changes" in result.stderr
 
 
@@ -109,9 +123,9 @@ def _isolated_python(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def renamed(tmp_path) -> Path:
-    """A fresh clone renamed to acme_vision."""
+    """A fresh clone renamed to NEW."""
     clone = _clone(tmp_path)
-    result = _rename(clone, "acme_vision")
+    result = _rename(clone, NEW)
     assert result.returncode == 0, result.stderr
     return clone
 
@@ -125,17 +139,17 @@ def _in_clone(clone: Path, *command: str) -> subprocess.CompletedProcess:
 
 
 def test_a_renamed_clone_names_itself_everywhere(renamed):
-    assert _rename(renamed, "acme_vision").stdout.startswith("the project is already named")
-    assert not (renamed / "src" / "dlkit").exists() and (renamed / "src" / "acme_vision").is_dir()
-    assert (renamed / "src" / "hydra_plugins" / "acme_vision_sweepers").is_dir()
+    assert _rename(renamed, NEW).stdout.startswith("the project is already named")
+    assert not (renamed / "src" / OLD).exists() and (renamed / "src" / NEW).is_dir()
+    assert (renamed / "src" / "hydra_plugins" / f"{NEW}_sweepers").is_dir()
     leftovers = subprocess.run(
-        ["git", "grep", "-l", "-w", "dlkit"], cwd=renamed, capture_output=True, text=True
+        ["git", "grep", "-l", "-w", OLD], cwd=renamed, capture_output=True, text=True
     ).stdout
     assert leftovers == "", leftovers
-    assert (renamed / "README.md").read_text().startswith("# acme_vision\n")
-    done = _in_clone(renamed, "-m", "acme_vision.cli.train", "model=mlp", "--cfg", "job")
+    assert (renamed / "README.md").read_text().startswith(f"# {NEW}\n")
+    done = _in_clone(renamed, "-m", f"{NEW}.cli.train", "model=mlp", "--cfg", "job")
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "_target_: acme_vision.models.nets.mlp.MLP" in done.stdout
+    assert f"_target_: {NEW}.models.nets.mlp.MLP" in done.stdout
 
 
 @pytest.mark.slow  # a training run and two test files in the renamed clone
@@ -143,7 +157,7 @@ def test_a_renamed_clone_tests_and_trains(renamed, tmp_path):
     done = _in_clone(renamed, "-m", "pytest", "tests/test_configs.py", "tests/test_layout.py", "-q")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     run = _in_clone(
-        renamed, "-m", "acme_vision.cli.train", "debug=fdr", "callbacks.rich_progress_bar=null",
+        renamed, "-m", f"{NEW}.cli.train", "debug=fdr", "callbacks.rich_progress_bar=null",
         f"hydra.run.dir={tmp_path / 'run'}", f"paths.data_dir={tmp_path / 'data'}",
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
