@@ -11,15 +11,26 @@ from omegaconf import DictConfig, OmegaConf
 from tests.helpers import CONFIG_DIR
 from tests.models.synthetic import SHAPES
 
-# every model= option of the core and the data modalities it fits
+
+@functools.cache
+def net_config(model: str, *switches: str) -> DictConfig:
+    """`model.net` as `make train model=<model> [switches…]` composes it (options build on others)."""
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return compose("train", overrides=[f"model={model}", *switches]).model.net
+
+
+def _modalities(model: str) -> tuple[str, ...]:
+    """The data a model option's net takes, as it declares (`modalities`); a net that declares
+    none (a user's own, README's `tiny`) is tried on every modality of the synthetic data."""
+    net = hydra.utils.get_class(net_config(model)._target_)
+    return tuple(m for m in getattr(net, "modalities", SHAPES) if m in SHAPES)
+
+
+# every model= option of the core (a user's added net included, with no registration) and the
+# data modalities of the synthetic data sets it fits
 COMPATIBLE = {
-    "mlp": ("image", "sequence", "table"),
-    "cnn": ("image", "sequence"),
-    "resnet": ("image",),
-    "rnn": ("sequence",),
-    "lstm": ("sequence",),
-    "gru": ("sequence",),
-    "transformer": ("sequence",),
+    path.stem: _modalities(path.stem) for path in sorted((CONFIG_DIR / "model").glob("*.yaml"))
 }
 PAIRS = [(model, modality) for model, modalities in COMPATIBLE.items() for modality in modalities]
 INCOMPATIBLE = [
@@ -28,14 +39,6 @@ INCOMPATIBLE = [
     for modality in SHAPES
     if modality not in COMPATIBLE[model]
 ]
-
-
-@functools.cache
-def net_config(model: str, *switches: str) -> DictConfig:
-    """`model.net` as `make train model=<model> [switches…]` composes it (options build on others)."""
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return compose("train", overrides=[f"model={model}", *switches]).model.net
 
 
 def build_net(

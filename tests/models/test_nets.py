@@ -4,15 +4,11 @@ and a clear error for a shape it does not take."""
 import pytest
 import torch
 
+from dlkit.errors import ConfigError
 from dlkit.training.run import train
-from tests.helpers import CONFIG_DIR, read_summary
+from tests.helpers import read_summary
 from tests.models.nets import COMPATIBLE, INCOMPATIBLE, PAIRS, build_net
 from tests.models.synthetic import SHAPES, synthetic_data
-
-
-def test_every_model_option_is_covered():
-    options = {p.stem for p in (CONFIG_DIR / "model").glob("*.yaml")}
-    assert options == set(COMPATIBLE)
 
 
 @pytest.mark.parametrize(("model", "modality"), PAIRS)
@@ -110,3 +106,30 @@ def test_fit_through_compose(compose_train, model, modality):
     assert summary["status"] == "completed"
     assert set(summary["test"]) >= {"loss", "acc", "f1"}
     assert torch.isfinite(torch.tensor(summary["test"]["loss"]))
+
+
+def _user_net(target: str) -> tuple[str, ...]:
+    """The overrides that swap the net of `model=mlp` for a user's net class."""
+    return ("model=mlp", "~model.net", f"+model.net={{_target_:{target}}}")
+
+
+def test_a_users_net_that_declares_no_data_trains(compose_train):
+    cfg = compose_train(*_user_net("tests.models.user_nets.Tiny"), "+trainer.fast_dev_run=true",
+                        "~callbacks.reports", "~callbacks.rich_progress_bar")  # fmt: skip
+    train(cfg)
+    assert read_summary(cfg)["status"] == "completed"
+
+
+def test_a_users_net_that_does_not_fit_the_data_says_so_from_its_signature(compose_train):
+    """No `modalities` declared: a net that needs what the data does not give (a vocabulary's
+    size, from image data) stops with one message, not the constructor's TypeError."""
+    cfg = compose_train(*_user_net("tests.models.user_nets.TokenBag"))
+    with pytest.raises(ConfigError) as error:
+        train(cfg)
+    message = str(error.value)
+    assert message.startswith(
+        "this model does not fit this data: TokenBag needs vocab_size, which image data does "
+        "not give"
+    )
+    fitting = message.split("Models that fit image data: ")[1].split(";")[0].split(", ")
+    assert {"cnn", "mlp", "resnet"} <= set(fitting)

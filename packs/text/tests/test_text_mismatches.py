@@ -46,6 +46,25 @@ def test_a_text_model_on_other_data_stops_the_run(compose_train):
         train(cfg)
 
 
+def test_a_users_net_that_declares_no_data_is_checked_against_what_texts_give(
+    compose_train, tmp_path, text_csv_overrides
+):
+    """README's `tiny` net without `modalities`, on texts: the data gives the net a vocabulary
+    it does not take; one message, not the constructor's TypeError."""
+    user_net = ("model=mlp", "~model.net", "+model.net={_target_:tests.models.user_nets.Tiny}")
+    texts = [o for o in text_csv_overrides(tmp_path / "texts.csv") if not o.startswith("model.")]
+    cfg = compose_train(*texts, *user_net, *FEW_BATCHES)
+    with (  # the search path of a `make train`: every pack's model options
+        initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"),
+        pytest.raises(ConfigError) as error,
+    ):
+        train(cfg)
+    assert str(error.value).startswith(
+        "this model does not fit this data: Tiny takes no padding_id, vocab_size, which text "
+        f"data gives its net (model=mlp, data=text_csv). Models that fit text data: {TEXT_MODELS};"
+    )
+
+
 def test_a_text_baseline_on_other_data(compose_train):
     cfg = compose_train("baseline=tfidf_logistic_regression", *FEW_BATCHES)
     with pytest.raises(

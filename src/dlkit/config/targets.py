@@ -1,9 +1,11 @@
 """The config against the classes its `_target_`s name, once they can be imported (after the
 checks of `dlkit.config.checks`, which need no torch):
 
-- the net must take the data: each net class declares the data modalities it takes, so
+- the net must take the data: a net class may declare the data modalities it takes, so
   `data=wine model=gru` stops at once with the list of models that do fit, instead of failing
-  deep inside a forward pass;
+  deep inside a forward pass; a net that declares none (a user's own) is checked against what
+  the data gives it, from its constructor's signature, once the data module knows (`check_fit`:
+  text data gives `vocab_size`, which an image net does not take);
 - a key added with `+` must be an argument of the class it goes to (`+trainer.max_epoch=3`):
   Hydra lets an added key through, and the class would then fail with a bare TypeError, or (a
   class that takes `**kwargs`) ignore it; the closest real argument is suggested.
@@ -40,6 +42,36 @@ def check_compatible(cfg: DictConfig) -> None:
     raise ConfigError(
         f"{net_class.__name__} takes {' or '.join(accepted)} data, but data={_choice('data')} is "
         f"{modality} data. Models that fit {modality} data: {', '.join(_models_for(modality))}."
+    )
+
+
+def check_fit(net_class: type, net_config: DictConfig, modality: str, given: set[str]) -> None:
+    """Stop when the net's constructor does not take what the data module gives it (`given`:
+    `input_shape`, `num_outputs` and the data's own `net_kwargs`), or needs an argument that
+    neither the data nor the config gives: the net does not fit the data."""
+    parameters = inspect.signature(net_class).parameters.values()
+    accepted = _arguments(net_class)
+    configured = {str(k) for k in net_config if not str(k).startswith("_")}
+    unknown = sorted(given - accepted) if accepted is not None else []
+    required = {
+        p.name
+        for p in parameters
+        if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    }
+    missing = sorted(required - given - configured)
+    if not unknown and not missing:
+        return
+    name = net_class.__name__
+    problems = []
+    if unknown:
+        problems.append(f"{name} takes no {', '.join(unknown)}, which {modality} data gives its net")
+    if missing:
+        problems.append(f"{name} needs {', '.join(missing)}, which {modality} data does not give")
+    raise ConfigError(
+        f"this model does not fit this data: {'; '.join(problems)} "
+        f"(model={_choice('model')}, data={_choice('data')}). Models that fit {modality} data: "
+        f"{', '.join(_models_for(modality))}; or give {name} the arguments of a net for "
+        f"{modality} data (README, Add your own net)."
     )
 
 

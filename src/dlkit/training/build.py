@@ -21,6 +21,7 @@ from lightning.fabric.utilities.exceptions import MisconfigurationException
 from lightning.pytorch.callbacks import LearningRateMonitor
 from omegaconf import DictConfig
 
+from dlkit.config.targets import check_fit
 from dlkit.data.base import BaseDataModule
 from dlkit.errors import BadInput, ConfigError
 from dlkit.models.task import TaskModule
@@ -55,6 +56,8 @@ def build_model(
         )
     kwargs = datamodule.model_kwargs()
     net = get_class(cfg.model.net._target_)
+    given = {"input_shape", "num_outputs", *kwargs.get("net_kwargs", {})}
+    check_fit(net, cfg.model.net, datamodule.modality, given)
     if from_checkpoint and "from_checkpoint" in inspect.signature(net).parameters:
         kwargs["net_kwargs"] = {**kwargs.get("net_kwargs", {}), "from_checkpoint": True}
     return _instantiate(
