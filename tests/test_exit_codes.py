@@ -7,6 +7,7 @@ process per case would cost seconds of imports each).
 """
 
 import pickle
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,13 +15,22 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from dlkit.errors import BadInput
 from dlkit.saved.evaluate import evaluate
 from dlkit.saved.export import export
 from dlkit.saved.predict import predict
 from dlkit.training.run import train
-from tests.helpers import ROOT, TINY, clean_environment, compose_config, output, read_summary
+from tests.helpers import (
+    ROOT,
+    TINY,
+    clean_environment,
+    compose_config,
+    output,
+    read_summary,
+    run_module,
+)
 
 
 def _run(command: str, *overrides: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -107,6 +117,44 @@ def test_a_damaged_checkpoint(checkpoint, tmp_path):
     np.savez(tmp_path / "x.npz", x=np.zeros((2, 1, 8, 8), np.float32))
     with pytest.raises(BadInput, match="is damaged or not a PyTorch checkpoint"):
         _predict(cut, tmp_path / "x.npz", tmp_path / "predict")
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"hello, I am no checkpoint\n", "is damaged or not a PyTorch checkpoint (KeyError"),
+        ("tensor", "no checkpoint of a run (it holds a Tensor, no state_dict)"),
+        ("dict", "no checkpoint of a run (it holds a dict of ['weights'], no state_dict)"),
+    ],
+    ids=["text", "a_tensor", "a_dict_of_other_things"],
+)
+def test_make_eval_of_a_file_that_is_no_checkpoint(checkpoint, tmp_path, capsys, content, words):
+    """Another file named `.ckpt` in a run's checkpoints/: one message, exit 2."""
+    run_dir = tmp_path / "run"
+    shutil.copytree(checkpoint.parent.parent, run_dir)
+    other = run_dir / "checkpoints" / "notes.ckpt"
+    if content == "tensor":
+        torch.save(torch.zeros(3), other)
+    elif content == "dict":
+        torch.save({"weights": torch.zeros(3)}, other)
+    else:
+        other.write_bytes(content)
+    code = run_module("dlkit.cli.eval", f"ckpt_path={other}", f"hydra.run.dir={tmp_path / 'e'}")
+    said = capsys.readouterr()
+    assert code == 2
+    assert words in said.out + said.err and "Traceback" not in said.out + said.err
+    assert read_summary(tmp_path / "e")["status"] == "failed"
+
+
+def test_a_precision_lightning_does_not_know(tmp_path, capsys):
+    code = run_module("dlkit.cli.train", *TINY, "trainer.precision=bf17",
+                      f"hydra.run.dir={tmp_path}", f"paths.data_dir={tmp_path / 'data'}")  # fmt: skip
+    said = capsys.readouterr()
+    assert code == 2
+    text = said.out + said.err
+    assert "the Trainer refuses its settings" in text and "Precision 'bf17' is invalid" in text
+    assert "bf16-mixed" in text and "Traceback" not in text  # the values it takes
+    assert read_summary(tmp_path)["status"] == "failed"
 
 
 def test_inputs_of_another_shape(checkpoint, tmp_path):

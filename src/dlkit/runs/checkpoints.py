@@ -15,22 +15,36 @@ from dlkit.runs.folder import RunFolder
 
 
 def read_checkpoint(path: Path) -> dict:
-    """The checkpoint's contents; a ConfigError naming the file when it cannot be trusted."""
+    """The checkpoint's contents; a ConfigError naming the file when it cannot be trusted, or is
+    no checkpoint of a run (another file named `.ckpt`)."""
     import torch
 
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         raise ConfigError(
             f"checkpoint {path} holds objects that only running code could rebuild, so it is not "
             "loaded (checkpoints of this template hold tensors and plain values): use a "
             f"checkpoint that `make train` wrote ({str(error).splitlines()[0]})"
         ) from error
-    except (RuntimeError, OSError, EOFError, zipfile.BadZipFile) as error:
+    except Exception as error:  # torch's readers fail on other files in their own ways: a text
+        # file ends in the unpickler's KeyError, a zip of other files in a RuntimeError
         raise ConfigError(
-            f"checkpoint {path} is damaged or not a PyTorch checkpoint ({error}): use another "
-            "checkpoint of the run (its checkpoints/ folder) or train again"
+            f"checkpoint {path} is damaged or not a PyTorch checkpoint "
+            f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else '-'}): use "
+            "another checkpoint of the run (its checkpoints/ folder) or train again"
         ) from error
+    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
+        held = (
+            f"a dict of {sorted(map(str, checkpoint))[:5]}"
+            if isinstance(checkpoint, dict)
+            else (f"a {type(checkpoint).__name__}")
+        )
+        raise ConfigError(
+            f"{path} is a PyTorch file but no checkpoint of a run (it holds {held}, no "
+            "state_dict): use a checkpoint that `make train` wrote (its checkpoints/ folder)"
+        )
+    return checkpoint
 
 
 def newest_intact(folder: RunFolder) -> tuple[Path, list[str]]:

@@ -87,6 +87,11 @@ def build_trainer(cfg: DictConfig, callbacks: list, loggers: list, **settings) -
             cfg.trainer, callbacks=callbacks, logger=loggers or False, **settings
         )
     except InstantiationException as error:
+        if isinstance(error.__cause__, ValueError):  # a value it does not know: precision=bf17
+            raise ConfigError(
+                f"the Trainer refuses its settings (trainer.…, configs/trainer/): "
+                f"{str(error.__cause__).rstrip('.')}"
+            ) from error
         if not isinstance(error.__cause__, MisconfigurationException):
             raise
         raise ConfigError(
