@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 import torch
 from PIL import Image
-from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 
 from dlkit.saved.load import load_run
 from dlkit.saved.predict import predict
 from dlkit.training.run import train
-from tests.helpers import FEW_BATCHES, compose_config, read_summary
+from tests.helpers import FEW_BATCHES, compose_config, read_summary, run_module
 
 
 def _best_checkpoint(root: Path, *overrides: str) -> str:
@@ -125,3 +125,34 @@ def test_inputs_scaled_unlike_the_training_data_are_flagged(tmp_path, caplog):
         predict(cfg)
     assert "standard deviations from the training data's" in caplog.text
     assert read_summary(tmp_path / "p")["far_from_training"] > 0.01
+
+
+def test_make_predict_refuses_nan_and_infinite_inputs_naming_rows_and_columns(
+    tmp_path, capsys, trained_run
+):
+    """Non-finite inputs would come out as class 0 with NaN probabilities: refused, exit 2."""
+    best = _best_checkpoint(tmp_path, "data=wine", "trainer.max_epochs=1", *FEW_BATCHES)
+    rows = load_wine(as_frame=True).frame.drop(columns="target").head(12)
+    rows.loc[3, "alcohol"] = np.nan
+    rows.loc[7, "magnesium"] = np.inf
+    rows.to_csv(tmp_path / "new.csv", index=False)
+    folder = tmp_path / "pred"
+    code = run_module("dlkit.cli.predict", f"ckpt_path={best}", f"input={tmp_path / 'new.csv'}",
+                      f"hydra.run.dir={folder}")  # fmt: skip
+    said = capsys.readouterr()
+    assert code == 2
+    text = said.out + said.err
+    assert "2 of the 12 inputs in" in text and "hold NaN or infinite values" in text
+    assert "rows [3, 7]" in text and "columns ['alcohol', 'magnesium']" in text
+    assert "Traceback" not in text and not (folder / "predictions.csv").exists()
+    assert read_summary(folder)["status"] == "failed"
+
+    images = np.zeros((6, 1, 8, 8), np.float32)  # images: the rows, no columns
+    images[4, 0, 2, 2] = np.nan
+    np.save(tmp_path / "images.npy", images)
+    digits = read_summary(trained_run)["best_checkpoint"]
+    code = run_module("dlkit.cli.predict", f"ckpt_path={digits}",
+                      f"input={tmp_path / 'images.npy'}", f"hydra.run.dir={tmp_path / 'img'}")  # fmt: skip
+    assert code == 2
+    assert "1 of the 6 inputs" in read_summary(tmp_path / "img")["error"]
+    assert "rows [4] (counted from 0" in read_summary(tmp_path / "img")["error"]

@@ -92,6 +92,8 @@ class NewInputs:
                 f"inputs in {path} have shape {tuple(x.shape[1:])} per sample, but the model "
                 f"was trained on {self._input_shape}"
             )
+        if x.is_floating_point():
+            self.check_finite(x, path)
         x = self.transform_batch(x.cpu(), augment=False)
         x = x.float() if x.is_floating_point() else x  # token ids stay integers
         if (share := self.far_from_training(x)) > FAR_SHARE:
@@ -104,6 +106,25 @@ class NewInputs:
                 FAR,
             )
         return x
+
+    def check_finite(self, x: torch.Tensor, path: str | Path) -> None:
+        """Stop on NaN or infinite inputs, naming the rows (and a table's columns) that hold
+        them: a net turns them into NaN outputs, which would read as class 0 with no
+        probabilities. Refused rather than flagged: no prediction is better than a made-up one."""
+        bad = ~torch.isfinite(x.reshape(len(x), -1))
+        if not bad.any():
+            return
+        rows = torch.nonzero(bad.any(dim=1)).flatten().tolist()
+        where = f"rows {_listed(rows)} (counted from 0, as predictions.csv counts them)"
+        if self.modality == "table":
+            names = getattr(self, "feature_sources", None) or []
+            columns = torch.nonzero(bad.any(dim=0)).flatten().tolist()
+            where += ", columns " + _listed([names[c] if c < len(names) else c for c in columns])
+        raise DataError(
+            f"{len(rows)} of the {len(x)} inputs in {path} hold NaN or infinite values, in "
+            f"{where}: the model cannot predict from them. Fill or drop those values and run "
+            "make predict again"
+        )
 
     def far_from_training(self, x: torch.Tensor) -> float:
         """The share of standardized values in `x` beyond FAR training standard deviations."""
@@ -128,3 +149,9 @@ class NewInputs:
         self.mean = torch.tensor(state["mean"]) if state.get("mean") is not None else None
         self.std = torch.tensor(state["std"]) if state.get("std") is not None else None
         self.load_extra_state(state)
+
+
+def _listed(items: list, shown: int = 10) -> str:
+    """`[0, 3, 7]`, or the first `shown` and how many more."""
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return f"{items[:shown]}{more}"
