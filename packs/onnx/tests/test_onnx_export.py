@@ -12,11 +12,17 @@ import onnxruntime
 import pandas as pd
 import pytest
 import torch
+from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
 from dlkit.saved.inference import InferenceModel
 from dlkit.training.run import train
-from tests.helpers import FEW_BATCHES, compose_config, read_summary, run, run_module
+from dlkit_onnx.onnx_format import Onnx
+from tests.exports import exported_difference
+from tests.helpers import CONFIG_DIR, FEW_BATCHES, compose_config, read_summary, run, run_module
+from tests.models.nets import PAIRS, build_net
+from tests.models.synthetic import SHAPES, synthetic_data
+from tests.test_export_nets import VARIANTS
 
 
 def _export(run_dir: Path, folder: Path) -> dict:
@@ -186,3 +192,58 @@ def test_a_model_onnx_cannot_express_stops_with_its_cause_in_one_message(
     assert cause in text and "try another format" in text
     assert read_summary(tmp_path)["status"] == "failed"
     assert not (tmp_path / "model.onnx").exists()  # no file that would fail in the runtime
+
+
+# every net of the course, written at one batch size, run back in ONNX Runtime at another
+CORE_NETS = [(m, modality, {}) for m, modality in PAIRS] + [
+    (m, "sequence", switches) for m, switches in VARIANTS
+]
+
+
+@pytest.mark.slow  # an ONNX export per net: seconds each
+@pytest.mark.parametrize(("model", "modality", "switches"), CORE_NETS, ids=str)
+def test_every_net_exports_to_onnx_with_a_free_batch_size(tmp_path, model, modality, switches):
+    net = build_net(model, SHAPES[modality], **switches)
+    inputs = lambda n: torch.randn(n, *SHAPES[modality])  # noqa: E731
+    assert exported_difference(Onnx(), net, inputs, tmp_path) <= 1e-4
+
+
+TEXT_NETS = [
+    ("text_cnn", ()),
+    ("text_mlp", ()),
+    ("text_transformer", ()),
+    ("text_rnn", ("model.net.bidirectional=true",)),
+    ("text_lstm", ("model.net.bidirectional=true", "model.net.pooling=mean")),
+    ("text_gru", ("model.net.bidirectional=true", "model.net.num_layers=2")),
+]
+
+
+@pytest.mark.slow  # an ONNX export per net: seconds each
+@pytest.mark.parametrize(("model", "switches"), TEXT_NETS, ids=str)
+def test_every_text_net_exports_to_onnx_with_a_free_batch_size(tmp_path, model, switches):
+    pytest.importorskip("dlkit_text")
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        config = compose("train", overrides=[f"model={model}", *switches]).model.net
+    config = OmegaConf.to_container(config)
+    net = hydra.utils.get_class(config.pop("_target_"))
+    net = net(**config, input_shape=(12,), num_outputs=3, vocab_size=50, padding_id=0)
+
+    def token_ids(n: int) -> torch.Tensor:  # texts of 3 to 10 tokens, padded at the end
+        ids = torch.randint(1, 50, (n, 12))
+        for i in range(n):
+            ids[i, 3 + i % 8 :] = 0
+        return ids
+
+    assert exported_difference(Onnx(), net, token_ids, tmp_path) <= 1e-4
+
+
+@pytest.mark.slow  # a training run and an ONNX export
+def test_make_export_onnx_of_a_transformer_run(tmp_path, data_dir):
+    """ONNX, the Transformer and a free batch size (the file took batches of exactly 2)."""
+    run_dir = tmp_path / "run"
+    overrides = ["model=transformer", *synthetic_data("sequence"), "trainer.max_epochs=1"]
+    train(compose_config("train", [*overrides, *FEW_BATCHES], run_dir, data_dir))
+    summary = _export(run_dir, tmp_path / "export")
+    assert summary["parity"]["samples"] > 2 and summary["parity"]["max_abs_diff"] <= 1e-4
+    graph = onnx.load(summary["model_file"]).graph
+    assert graph.input[0].type.tensor_type.shape.dim[0].dim_param  # a named, free batch axis

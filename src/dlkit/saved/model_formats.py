@@ -46,7 +46,10 @@ class TorchScript:
             warnings.filterwarnings("ignore", self._deprecation)
             # the only Python branch traced is on the output width, fixed for a trained model
             warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
-            traced = torch.jit.trace(model, example)
+            # trace's own check re-runs at the example's batch size only and fails the
+            # Transformer's attention on float noise; `make export` checks the file against
+            # PyTorch at another batch size, within its tolerance, instead
+            traced = torch.jit.trace(model, example, check_trace=False)
         traced.save(str(path))
 
     def run(self, path: Path, batch: torch.Tensor) -> np.ndarray:

@@ -96,8 +96,9 @@ class Transformer(nn.Module):
         """Patch embeddings [B, P, d_model] -> outputs. `mask` [B, P] (True: a real patch) keeps
         the padding of sequences padded to one length out of attention and of the mean."""
         if self.cls_token is not None:
-            tokens = torch.cat([self.cls_token.expand(len(tokens), -1, -1), tokens], dim=1)
-            mask = None if mask is None else torch.cat([mask.new_ones(len(mask), 1), mask], 1)
+            # shape[0], not len(): len() fixes the batch size when the net is exported
+            tokens = torch.cat([self.cls_token.expand(tokens.shape[0], -1, -1), tokens], dim=1)
+            mask = None if mask is None else torch.cat([mask.new_ones(mask.shape[0], 1), mask], 1)
         # positions for as many patches as there are (shorter sequences fit too)
         encoded = self.encoder(
             tokens + self.positions[:, : tokens.shape[1]],

@@ -46,4 +46,5 @@ class TextTransformer(Transformer):
         embedded = F.pad(embedded, (0, 0, 0, ragged))  # zeros, as padding embeds
         mask = F.pad(mask, (0, ragged), value=False)
         patches = self.embed(embedded.transpose(1, 2)).transpose(1, 2)  # [B, P, d_model]
-        return self.read_patches(patches, mask.reshape(len(mask), -1, self.patch_size).any(-1))
+        # shape[0], not len(): len() fixes the batch size when the net is exported
+        return self.read_patches(patches, mask.reshape(mask.shape[0], -1, self.patch_size).any(-1))
