@@ -7,7 +7,6 @@ damaged, and `make train resume=…` continues from the newest intact checkpoint
 """
 
 import pickle
-import zipfile
 from pathlib import Path
 
 from dlkit.errors import ConfigError
