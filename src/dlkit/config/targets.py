@@ -64,7 +64,9 @@ def check_fit(net_class: type, net_config: DictConfig, modality: str, given: set
     name = net_class.__name__
     problems = []
     if unknown:
-        problems.append(f"{name} takes no {', '.join(unknown)}, which {modality} data gives its net")
+        problems.append(
+            f"{name} takes no {', '.join(unknown)}, which {modality} data gives its net"
+        )
     if missing:
         problems.append(f"{name} needs {', '.join(missing)}, which {modality} data does not give")
     raise ConfigError(
