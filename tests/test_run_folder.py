@@ -129,7 +129,7 @@ time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # all start at the same 
 try:
     hold(Path(sys.argv[1]))
     print("held", flush=True)
-    time.sleep(1)  # still holding while the others try
+    time.sleep(0.5)  # still holding while the others try
 except ConfigError as error:
     print(error, flush=True)
 """
@@ -139,7 +139,7 @@ def test_of_runs_racing_for_a_folder_with_a_stale_lock_exactly_one_gets_it(tmp_p
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], text=True,
                           capture_output=True)  # fmt: skip
     (tmp_path / ".run.lock").write_text(f"{socket.gethostname()} {dead.stdout.strip()}\n")
-    at = time.time() + 3  # after every interpreter has started
+    at = time.time() + 2.5  # after every interpreter has started
     racers = [
         subprocess.Popen([sys.executable, "-c", _HOLD_AT, str(tmp_path), str(at)], cwd=ROOT,
                          env=clean_environment(), stdout=subprocess.PIPE, text=True)

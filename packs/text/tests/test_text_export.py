@@ -46,8 +46,7 @@ def token_ids(n: int) -> torch.Tensor:
     return ids
 
 
-@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-@pytest.mark.parametrize("pooling", ["last", "mean"])
+@pytest.mark.parametrize(("cell", "pooling"), [("rnn", "last"), ("lstm", "mean"), ("gru", "last")])
 def test_what_an_exported_bidirectional_net_runs_equals_its_packed_pass(cell, pooling):
     """A packed batch cannot be exported: the exported net runs the same computation written
     out per layer and direction, which must give what the packed pass gives."""
