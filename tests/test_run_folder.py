@@ -121,17 +121,22 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
 
 
 _HOLD_AT = """
-import sys, time
+import os, sys, time
 from pathlib import Path
 from dlkit.errors import ConfigError
 from dlkit.runs.folder_lock import hold
+real_open = os.open
+def slow_open(*args, **kwargs):  # each open takes a while, as on a network file system
+    time.sleep(0.2)
+    return real_open(*args, **kwargs)
+os.open = slow_open
 time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # all start at the same instant
 try:
     hold(Path(sys.argv[1]))
     print("held", flush=True)
-    time.sleep(0.5)  # still holding while the others try
 except ConfigError as error:
     print(error, flush=True)
+sys.stdin.read()  # the winner holds on until every racer has tried
 """
 
 
@@ -139,13 +144,16 @@ def test_of_runs_racing_for_a_folder_with_a_stale_lock_exactly_one_gets_it(tmp_p
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], text=True,
                           capture_output=True)  # fmt: skip
     (tmp_path / ".run.lock").write_text(f"{socket.gethostname()} {dead.stdout.strip()}\n")
-    at = time.time() + 2.5  # after every interpreter has started
+    at = time.time() + 2.5  # after every interpreter has started (a late one only waits less)
     racers = [
         subprocess.Popen([sys.executable, "-c", _HOLD_AT, str(tmp_path), str(at)], cwd=ROOT,
-                         env=clean_environment(), stdout=subprocess.PIPE, text=True)
+                         env=clean_environment(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True)
         for _ in range(4)
     ]  # fmt: skip
-    said = [racer.communicate(timeout=60)[0] for racer in racers]
+    said = [racer.stdout.readline() for racer in racers]  # each one's outcome
+    for racer in racers:
+        racer.communicate(timeout=60)  # then all end
     assert sorted(s.split()[0] for s in said).count("held") == 1, said
     refused = [s for s in said if not s.startswith("held")]
     assert all("is in use by a live run (process " in s for s in refused), said
