@@ -18,7 +18,10 @@ def _train(capsys, tmp_path, *overrides: str) -> tuple[int, str]:
 @pytest.mark.parametrize(
     ("overrides", "words"),
     [
-        (["trainer.max_epoch=3"], "trainer.max_epoch: no such key (did you mean trainer.max_epochs?)"),
+        (
+            ["trainer.max_epoch=3"],
+            "trainer.max_epoch: no such key (did you mean trainer.max_epochs?)",
+        ),
         (
             ["optimizer=adam", "optimizer.momentum=0.9"],
             "optimizer.momentum: Adam has no momentum; its options are amsgrad, betas,",
