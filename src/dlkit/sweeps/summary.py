@@ -57,16 +57,35 @@ def best_job(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def plot_sweep(rows: list[dict[str, Any]], path: str | Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = sweep_figure(rows)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def sweep_figure(rows: list[dict[str, Any]]):
     """The optimized metric per job, with the best so far: is the search still improving?"""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
+
+    from dlkit.reports.learning_curves import integer_ticks
 
     scored = [r for r in rows if r["status"] == "completed" and _finite(r["value"])]
     metric = next((r["metric"] for r in rows if r["metric"]), "optimized metric")
-    fig, ax = plt.subplots(figsize=(7, 4))
+    labels = _distinct_overrides(rows)
+    labelled = [r for r in rows if labels[r["job"]]]
+    if len(labelled) > MAX_LABELLED_JOBS:  # too many to name each job: numbers only
+        labelled = []
+    longest = max((len(labels[r["job"]]) for r in labelled), default=0)
+    # constrained layout makes room for the slanted labels below the axes (tight_layout gives
+    # up on long ones, squashing the axes and cutting the labels); the figure grows with them
+    fig, ax = plt.subplots(figsize=(7, 4 + 0.04 * longest), layout="constrained")
     if scored:
         jobs = [r["job"] for r in scored]
         values = [r["value"] for r in scored]
@@ -80,10 +99,8 @@ def plot_sweep(rows: list[dict[str, Any]], path: str | Path) -> None:
             low = min((r["value"] for r in scored), default=0.0)
             ax.plot(jobs, [low] * len(jobs), marker, color=color, linestyle="", label=status)
     ax.set_xlabel("job (trial)")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    labels = _distinct_overrides(rows)
-    labelled = [r for r in rows if labels[r["job"]]]
-    if 0 < len(labelled) <= MAX_LABELLED_JOBS:  # few enough to name each job by its overrides
+    integer_ticks(ax.xaxis)
+    if labelled:  # few enough to name each job by its overrides
         ax.set_xticks(
             [r["job"] for r in labelled],
             [f"{r['job']}: {labels[r['job']]}" for r in labelled],
@@ -95,9 +112,7 @@ def plot_sweep(rows: list[dict[str, Any]], path: str | Path) -> None:
     ax.set_title(f"{metric} per job")
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
 def _distinct_overrides(rows: list[dict[str, Any]]) -> dict[int, str]:
@@ -105,7 +120,20 @@ def _distinct_overrides(rows: list[dict[str, Any]]) -> dict[int, str]:
     would only make every label longer."""
     tokens = {r["job"]: (r["overrides"] or "").split() for r in rows}
     shared = set.intersection(*map(set, tokens.values())) if len(rows) > 1 else set()
-    return {job: " ".join(t for t in words if t not in shared) for job, words in tokens.items()}
+    return {
+        job: " ".join(_short(t) for t in words if t not in shared) for job, words in tokens.items()
+    }
+
+
+def _short(override: str) -> str:
+    """`optimizer.lr=0.0012345678912` as `optimizer.lr=0.00123`: an Optuna value's digits would
+    only make the label longer."""
+    key, _, value = override.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        return override
+    return override if value.lstrip("-").isdigit() else f"{key}={number:.3g}"
 
 
 def write_sweep_summary(sweep: SweepFolder) -> list[dict[str, Any]]:
