@@ -31,7 +31,8 @@ def test_a_one_epoch_run_has_whole_epoch_ticks():
 
 
 def test_sweep_summary_keeps_long_labels_and_its_axis_labels_in_the_picture():
-    """Optuna's values, full length, as tick labels: no layout warning, nothing cut off."""
+    """Optuna's values, full length, in the jobs' overrides: no layout warning, nothing cut
+    off, each job's line in the key under the plot."""
     rows = [
         {
             "job": i,
@@ -47,10 +48,12 @@ def test_sweep_summary_keeps_long_labels_and_its_axis_labels_in_the_picture():
         warnings.simplefilter("error")  # tight_layout's "not compatible" / "cannot make room"
         fig = sweep_figure(rows)
         fig.canvas.draw()
-    ax = fig.axes[0]
-    labels = ax.get_xticklabels()
-    assert len(labels) == 8 and "optimizer.lr=0.0123 " in labels[1].get_text()  # 3 digits
-    assert all(inside(fig, label) for label in labels)
+    ax, key_ax = fig.axes
+    (key,) = key_ax.texts
+    lines = key.get_text().splitlines()
+    assert len(lines) == 8 and lines[1].startswith("1: optimizer.lr=0.0123 optimizer=sgd")
+    assert inside(fig, key)
+    assert ticks_in_view(ax.xaxis) == list(range(8))
     assert ax.get_ylabel() == "val/acc" and inside(fig, ax.yaxis.label)
     assert ax.get_xlabel() and inside(fig, ax.xaxis.label)
     assert ax.get_position().height > 0.3  # the plot itself keeps its room

@@ -7,6 +7,7 @@ it reads what each job left in its own folder (`.hydra/` and `summary.json`) onc
 import logging
 import math
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from dlkit.runs.folder import SweepFolder
 log = logging.getLogger(__name__)
 
 MAX_LABELLED_JOBS = 12  # more jobs than this are labelled by number only
+KEY_WIDTH = 90  # characters of a job's line in the key under the plot
 
 
 def collect_jobs(sweep: SweepFolder) -> list[dict[str, Any]]:
@@ -82,10 +84,18 @@ def sweep_figure(rows: list[dict[str, Any]]):
     labelled = [r for r in rows if labels[r["job"]]]
     if len(labelled) > MAX_LABELLED_JOBS:  # too many to name each job: numbers only
         labelled = []
-    longest = max((len(labels[r["job"]]) for r in labelled), default=0)
-    # constrained layout makes room for the slanted labels below the axes (tight_layout gives
-    # up on long ones, squashing the axes and cutting the labels); the figure grows with them
-    fig, ax = plt.subplots(figsize=(7, 4 + 0.04 * longest), layout="constrained")
+    # what each job swept, one line per job in a key under the plot: slanted tick labels of
+    # Optuna's values run off the figure (tight_layout then gives up and cuts them)
+    key = [textwrap.shorten(f"{r['job']}: {labels[r['job']]}", KEY_WIDTH) for r in labelled]
+    if key:
+        fig, (ax, key_ax) = plt.subplots(
+            2, 1, figsize=(7, 4.4 + 0.14 * len(key)), layout="constrained",
+            height_ratios=[4, 0.14 * len(key) + 0.1],
+        )  # fmt: skip
+        key_ax.axis("off")
+        key_ax.text(0, 1, "\n".join(key), va="top", fontsize=7, family="monospace")
+    else:
+        fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     if scored:
         jobs = [r["job"] for r in scored]
         values = [r["value"] for r in scored]
@@ -100,14 +110,6 @@ def sweep_figure(rows: list[dict[str, Any]]):
             ax.plot(jobs, [low] * len(jobs), marker, color=color, linestyle="", label=status)
     ax.set_xlabel("job (trial)")
     integer_ticks(ax.xaxis)
-    if labelled:  # few enough to name each job by its overrides
-        ax.set_xticks(
-            [r["job"] for r in labelled],
-            [f"{r['job']}: {labels[r['job']]}" for r in labelled],
-            rotation=30,
-            ha="right",
-            fontsize=7,
-        )
     ax.set_ylabel(metric)
     ax.set_title(f"{metric} per job")
     ax.grid(alpha=0.3)
