@@ -69,6 +69,11 @@ def test_a_grid_sweep_names_the_key_meant_too(capsys, tmp_path):
     assert "did you mean trainer.max_epochs?" in captured.out + captured.err
 
 
+def test_trainer_max_steps_is_a_trainer_setting(compose_train):
+    assert compose_train("trainer.max_steps=8").trainer.max_steps == 8
+
+
+@pytest.mark.slow  # two short runs in this process
 def test_trainer_max_steps_trains_a_completed_run_further(capsys, tmp_path):
     """README: a completed run resumes when it is given more epochs or steps."""
     run_dir = tmp_path / "run"
