@@ -4,6 +4,7 @@ never Hydra's advice to add the misspelt key with `+`."""
 import pandas as pd
 import pytest
 
+from dlkit.config.unknown_keys import unknown_key_message
 from tests.helpers import FEW_BATCHES, TINY, folders, read_summary, run_module
 
 
@@ -87,3 +88,17 @@ def test_trainer_max_steps_trains_a_completed_run_further(capsys, tmp_path):
     assert read_summary(run_dir)["status"] == "completed"
     trained = pd.read_csv(run_dir / "metrics.csv").dropna(subset=["train/loss"])
     assert list(trained["epoch"]) == [0, 1]  # four more steps: a second epoch of four batches
+
+
+def test_a_key_below_a_value_says_so(compose_train):
+    cfg = compose_train()
+    message = unknown_key_message(cfg, "trainer.max_epochs.foo")
+    assert (
+        message == "trainer.max_epochs.foo: trainer.max_epochs is a value, not a group of settings"
+    )
+    assert unknown_key_message(cfg, "ckpt_path.x").endswith(
+        "ckpt_path is a value, not a group of settings"
+    )
+    assert unknown_key_message(cfg, "paths.foo").startswith(
+        "paths.foo: no such key; the keys of paths are"
+    )

@@ -24,6 +24,7 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError
 from dlkit.config.targets import arguments_of, config_roots
 
 _hydra_apply = ConfigLoaderImpl._apply_overrides_to_config
+_ABSENT = object()  # a key the config does not have
 # how alike a key must be to be suggested (difflib's ratio): a letter or two off (max_epoch,
 # early_stoping), not a shared suffix (image_size is not batch_size)
 CLOSE = 0.75
@@ -60,10 +61,13 @@ def unknown_key_message(cfg: DictConfig, key: str, override: str = "") -> str:
     parent_key = ".".join(parents)
     node = OmegaConf.select(cfg, parent_key) if parents else cfg
     if not isinstance(node, DictConfig):  # a part of the path is missing or not a group
-        for depth in range(len(parents)):
-            if not isinstance(OmegaConf.select(cfg, ".".join(parents[: depth + 1])), DictConfig):
-                return unknown_key_message(cfg, ".".join(parents[: depth + 1]))
-        return f"{key}: {parent_key} is a value, not a group of settings"
+        for depth in range(1, len(parents) + 1):
+            prefix = ".".join(parents[:depth])
+            found = OmegaConf.select(cfg, prefix, default=_ABSENT, throw_on_missing=False)
+            if found is _ABSENT:
+                return unknown_key_message(cfg, prefix)
+            if not isinstance(found, DictConfig):
+                return f"{key}: {prefix} is a value, not a group of settings"
     where, group = (f"{parent_key}.", parents[0]) if parents else ("", "")
     keys = sorted(str(k) for k in node if not str(k).startswith("_") and str(k) != "hydra")
     meant = _closest(name, keys)
