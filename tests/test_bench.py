@@ -123,13 +123,26 @@ def test_unknown_task_is_refused():
         bench_fit.main(["--quick", "--tasks", "cifar100"])
 
 
+def test_a_quick_check_writes_nowhere_a_user_commits():
+    """`--quick` measures nothing: its table goes under logs/ (ignored by git), never over the
+    committed results.md, and it runs one task unless asked for more."""
+    args = bench_fit.parse_args(["--quick"])
+    assert args.output == bench_fit.QUICK_RESULTS != bench_fit.RESULTS
+    assert args.tasks == ["digits"] and args.rounds == 1 and args.make_train_runs == 0
+    assert args.threads == 1
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(args.output)], cwd=ROOT)
+    assert ignored.returncode == 0, f"{args.output} is not ignored by git"
+    assert bench_fit.parse_args([]).output == ROOT / "benchmarks" / "results.md"
+
+
 @pytest.mark.slow
-def test_make_bench_quick(tmp_path):
-    """`make bench` as a user runs it: digits and MNIST-1D, baselines, the instant answers."""
+def test_make_bench_quick():
+    """`make bench ARGS=--quick` as a user runs it: the digits task, baselines, the instant
+    answers, into logs/bench/quick.md; benchmarks/results.md untouched."""
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    output = tmp_path / "results.md"
+    committed = (ROOT / "benchmarks" / "results.md").read_bytes()
     result = subprocess.run(
-        ["make", "--no-print-directory", "bench", f"ARGS=--quick --output {output}"],
+        ["make", "--no-print-directory", "bench", "ARGS=--quick"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -137,8 +150,9 @@ def test_make_bench_quick(tmp_path):
         timeout=900,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    report = output.read_text()
-    rows = _rows(report.split("### mnist1d")[0])  # the digits section: its rows, not MNIST-1D's
-    assert "### digits" in report and "### mnist1d" in report
+    assert (ROOT / "benchmarks" / "results.md").read_bytes() == committed
+    report = bench_fit.QUICK_RESULTS.read_text()
+    rows = _rows(report)
+    assert "### digits" in report and "### mnist1d" not in report
     assert float(rows["SVM (RBF kernel)"][1]) > 0.8
     assert "`--cfg job`" in report

@@ -101,7 +101,7 @@ def test_bad_value_stops_before_torch_is_imported(tmp_path):
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("trainer.max_epoch=3", "Key 'max_epoch' is not in struct"),  # misspelled key
+        ("trainer.max_epoch=3", "did you mean trainer.max_epochs?"),  # misspelled key
         ("model=cnnn", "Could not find 'model/cnnn'"),  # unknown option
     ],
 )

@@ -178,7 +178,7 @@ def test_a_diverged_run(compose_train):
 
 @pytest.mark.parametrize(
     ("override", "words"),
-    [("trainer.max_epoch=3", "Key 'max_epoch' is not in struct"), ("model=cnnn", "model/cnnn")],
+    [("trainer.max_epoch=3", "did you mean trainer.max_epochs?"), ("model=cnnn", "model/cnnn")],
 )
 def test_what_hydra_rejects(override, words, tmp_path):
     _one_message(_run("train", override, f"hydra.run.dir={tmp_path}"), words)

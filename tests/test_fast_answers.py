@@ -49,3 +49,18 @@ def test_config_error_without_heavy_imports():
     assert result.returncode != 0
     assert "no_such_data" in result.stderr and "digits" in result.stderr  # names the choices
     assert not _heavy(modules)
+
+
+def test_help_lists_the_options_a_user_chooses_not_the_shared_parts():
+    result, _ = _run_train("--help")
+    groups = dict(
+        line.split(": ", 1)
+        for line in result.stdout.split("== Configuration groups ==")[1]
+        .split("== Config ==")[0]
+        .splitlines()
+        if ": " in line
+    )
+    assert "digits" in groups["data"].split(", ") and "adam" in groups["optimizer"].split(", ")
+    assert not [group for group in groups if "parts" in group.split("/")]
+    assert all("base" not in options.split(", ") for options in groups.values())
+    assert "optimizer.lr" not in groups and "lr: " in result.stdout  # the config follows

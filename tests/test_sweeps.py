@@ -29,18 +29,19 @@ def _summary_csv(sweep_dir: Path) -> pd.DataFrame:
 
 
 def test_grid_sweep_records_a_failing_job_and_goes_on(tmp_path):
+    """A job that fails while training (its config was sound: it diverged) is recorded."""
     sweep_dir = tmp_path / "sweep"
     result = run("-m", "dlkit.cli.train",
-        *TINY, *folders(tmp_path), "data.batch_size=0,32", f"hydra.sweep.dir={sweep_dir}",
-        "--multirun",
+        *TINY, *folders(tmp_path), "scheduler=none", "optimizer.lr=1e6,1e-3",
+        f"hydra.sweep.dir={sweep_dir}", "--multirun",
     )  # fmt: skip
     assert result.returncode == 0, output(result)[-3000:]
     table = _summary_csv(sweep_dir)
     assert list(table["job"]) == [0, 1]
     assert list(table["status"]) == ["failed", "completed"]
-    assert "batch_size" in table["error"][0]
+    assert "diverged" in table["error"][0]
     assert table["metric"][1] == "val/acc" and 0 < table["value"][1] <= 1
-    assert list(table["data.batch_size"]) == [0, 32]
+    assert list(table["optimizer.lr"]) == [1e6, 1e-3]
     assert read_summary(sweep_dir / "1")["status"] == "completed"
     assert f"best job 1: val/acc={table['value'][1]:.6g}" in output(result)
 
@@ -48,12 +49,29 @@ def test_grid_sweep_records_a_failing_job_and_goes_on(tmp_path):
 def test_a_grid_sweep_whose_every_job_fails_exits_with_an_error(tmp_path):
     sweep_dir = tmp_path / "sweep"
     result = run("-m", "dlkit.cli.train",
-        *TINY, *folders(tmp_path), "optimizer.lr=-1,-2", f"hydra.sweep.dir={sweep_dir}",
-        "--multirun",
+        *TINY, *folders(tmp_path), "scheduler=none", "optimizer.lr=1e6,1e7",
+        f"hydra.sweep.dir={sweep_dir}", "--multirun",
     )  # fmt: skip
     assert result.returncode == 1, output(result)[-3000:]
     assert "every job of the sweep failed (2)" in output(result)
     assert list(_summary_csv(sweep_dir)["status"]) == ["failed", "failed"]
+
+
+def test_a_grid_sweep_checks_every_job_before_the_first_starts(tmp_path, capsys):
+    """`make sweep optimizer.lr=1e-3,abc`: nothing trains, one message names each bad job, by
+    its values (the config's rules) or its classes (a data/model pair that does not fit)."""
+    sweep_dir = tmp_path / "sweep"
+    code = run_module("dlkit.cli.train", "--multirun",
+        *SHORT, *folders(tmp_path), "data=wine", "optimizer.lr=1e-3,abc", "model=mlp,gru",
+        f"hydra.sweep.dir={sweep_dir}",
+    )  # fmt: skip
+    text = "".join(capsys.readouterr())
+    assert code == 2, text[-3000:]
+    assert "3 of the sweep's 4 jobs would be refused; no job has started" in text
+    assert "job 1 (optimizer.lr=0.001 model=gru): RecurrentNet takes sequence data" in text
+    assert "job 2 (optimizer.lr=abc model=mlp): invalid configuration: optimizer.lr must be" in text
+    assert "Traceback" not in text
+    assert not list(sweep_dir.glob("*/summary.json"))  # the good job did not run either
 
 
 def test_a_complete_study_says_so_and_runs_nothing(tmp_path):

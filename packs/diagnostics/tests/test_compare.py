@@ -48,3 +48,20 @@ def test_make_compare_without_runs_says_how_to_call_it():
     result = run("make", "compare")
     assert result.returncode == 2
     assert "make compare runs=<run or sweep folders>" in output(result)
+
+
+def test_one_epoch_runs_show_as_points_on_whole_epoch_ticks(tmp_path, data_dir):
+    """A one-epoch run is a single point per curve: a line alone would draw nothing."""
+    from dlkit_diagnostics.comparison import comparison_figure, run_labels, runs_in
+
+    overrides = [*TINY_MLP, "trainer.max_epochs=1", *FEW_BATCHES]
+    train(compose_config("train", overrides, tmp_path / "one", data_dir))
+    runs = runs_in(tmp_path / "one")
+    fig = comparison_figure(runs, run_labels(runs))
+    fig.canvas.draw()
+    for ax in fig.axes:
+        lines = ax.get_lines()
+        assert lines and all(len(line.get_xdata()) == 1 for line in lines)
+        assert all(line.get_marker() == "o" and line.get_markersize() > 0 for line in lines)
+        low, high = sorted(ax.get_xlim())
+        assert [t for t in ax.get_xticks() if low <= t <= high] == [0.0]

@@ -102,3 +102,19 @@ def test_the_device_is_read_on_measured_steps_only(compose_train, monkeypatch):
     assert read_summary(cfg)["status"] == "completed"
     read = {step for step, reads in ReadsPerStep.per_step.items() if reads}
     assert sorted(ReadsPerStep.per_step) == list(range(8)) and read == {0, 3, 6}
+
+
+def test_every_panel_of_gradient_flow_png_labels_its_axes():
+    """Gradient norms and activation spreads, per layer and over training: what each axis is."""
+    from dlkit_diagnostics.gradient_flow_plot import gradient_flow_figure
+
+    records = [
+        {"step": step, "kind": kind, "layer": layer, "value": value * (step + 1)}
+        for step in (0, 5, 10)
+        for kind, value in (("grad_norm", 0.01), ("activation_std", 0.5))
+        for layer in ("net.0", "net.2", "net.4")
+    ]
+    fig = gradient_flow_figure(records)
+    assert len(fig.axes) == 3
+    assert all(ax.get_ylabel() and ax.get_xlabel() for ax in fig.axes)
+    assert "gradient norm" in fig.axes[0].get_ylabel() and "std" in fig.axes[2].get_ylabel()

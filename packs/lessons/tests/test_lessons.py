@@ -6,12 +6,14 @@ points) checks that it runs. The other nine at the tiny size, and all ten at the
 whose reports state the measured outcome of each claim, are in test_lessons_full.py (slow).
 """
 
+import re
 from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from dlkit_lessons import LESSONS
+from dlkit_lessons import LESSONS, vanishing_gradients
 from dlkit_lessons.cli import lesson_arguments
+from dlkit_lessons.jobs import lesson_jobs
 from tests.helpers import folders, output, run
 
 LESSON_CONFIGS = Path(__file__).parents[1] / "configs" / "lesson"
@@ -46,7 +48,7 @@ def test_each_lesson_has_its_config_and_figure_function():
         assert callable(__import__(LESSONS[name].module, fromlist=["report"]).report)
 
 
-def test_make_lesson_runs_one_at_the_tiny_size(tmp_path, check_report):
+def test_make_lesson_runs_one_at_the_tiny_size(tmp_path, check_report, monkeypatch):
     """The user's path of one lesson, `make` included; the other nine run tiny in
     test_lessons_full.py."""
     sweep_dir = tmp_path / "sweep"
@@ -58,6 +60,17 @@ def test_make_lesson_runs_one_at_the_tiny_size(tmp_path, check_report):
     assert len(list(sweep_dir.glob("*/.hydra"))) == 2
     text = check_report(sweep_dir, "vanishing_gradients")
     assert "Tiny size: a check that the lesson runs" in text
+    # two batches decide nothing: no verdict, in the report or in the console
+    assert "No verdict at the tiny size: its 2 runs check that the lesson runs" in text
+    assert not re.search(r"claim (holds|does not hold)", text + output(result))
+    assert "lesson vanishing_gradients: No verdict at the tiny size" in output(result)
     # the gradient flow and the clock came in through the lesson's callbacks list
     assert (sweep_dir / "0" / "gradient_flow.csv").is_file()
     assert "time/train_s" in (sweep_dir / "0" / "metrics.csv").read_text()
+    # the figure's title names the activations it draws (the tiny size: two of the four)
+    drawn = {}
+    monkeypatch.setattr(vanishing_gradients, "save", lambda fig, png, title: drawn.update(
+        fig=fig, title=title))  # fmt: skip
+    vanishing_gradients.report(lesson_jobs(sweep_dir, ["model.net.activation"]), tmp_path / "x")
+    assert len(drawn["fig"].axes[0].get_lines()) == 2
+    assert drawn["title"].endswith("with 2 activations (sigmoid, relu)")

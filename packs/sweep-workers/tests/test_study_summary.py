@@ -78,3 +78,36 @@ def test_a_study_that_is_not_there_is_named_with_those_that_are(tmp_path):
     assert result.returncode == 2, output(result)[-3000:]
     assert f"no study named 'missing' in {journal}; the studies there: there" in output(result)
     assert "Traceback" not in output(result)
+
+
+def test_the_timeline_shows_the_workers_side_by_side():
+    """One lane per worker, each trial a bar in its worker's lane from its start to its end."""
+    from datetime import datetime, timedelta
+
+    from dlkit_sweep_workers.timeline import timeline_figure
+
+    start = datetime(2026, 1, 1, 12, 0, 0)
+    rows = [  # two workers at once, trials 0 and 1 overlapping in time
+        {"trial": n, "status": s, "started": start + timedelta(seconds=o), "duration_s": d,
+         "worker": w}
+        for n, s, o, d, w in [
+            (0, "completed", 0, 60, "node0/100"),
+            (1, "completed", 10, 60, "node1/101"),
+            (2, "pruned", 61, 20, "node0/100"),
+            (3, "failed", 71, 5, "node1/101"),
+            (4, "running", 90, None, "node0/100"),
+        ]
+    ]  # fmt: skip
+    fig = timeline_figure(rows, now=start + timedelta(seconds=120))
+    ax = fig.axes[0]
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["node0/100", "node1/101"]
+    assert ax.get_ylabel() and ax.get_xlabel() == "time"
+    bars = ax.patches
+    assert len(bars) == 5
+    lanes = [round(bar.get_y() + bar.get_height() / 2) for bar in bars]
+    assert lanes == [0, 1, 0, 1, 0]  # each trial in its worker's lane
+    first, second = bars[0], bars[1]
+    assert second.get_x() < first.get_x() + first.get_width()  # side by side in time
+    assert abs(first.get_width() * 86400 - 60) < 1e-3
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend == ["completed", "failed", "pruned", "running"]

@@ -34,10 +34,34 @@ def wandb_offline() -> bool:
     return not os.environ.get("WANDB_API_KEY")
 
 
+def config_groups() -> str:
+    """`--help`'s list of config groups, one line each with its options (`data: cifar10, csv,
+    …`): Hydra's own list (`$APP_CONFIG_GROUPS`) also offers the `parts/` folders, the shared
+    pieces options build on (`- parts/base@_here_`), which are not choices."""
+    from hydra.core.global_hydra import GlobalHydra
+
+    loader = GlobalHydra.instance().config_loader()
+
+    def groups(parent: str = "") -> list[str]:
+        found = []
+        for name in sorted(loader.list_groups(parent)):
+            group = f"{parent}/{name}" if parent else name
+            if name != "parts" and group != "hydra":
+                found += [group, *groups(group)]
+        return found
+
+    lines = []
+    for group in groups():
+        if options := sorted(loader.get_group_options(group)):
+            lines.append(f"{group}: {', '.join(options)}")
+    return "\n".join(lines)
+
+
 def register_resolvers() -> None:
     for name, resolver, cached in (
         ("metric_mode", metric_mode, False),
         ("wandb_offline", wandb_offline, False),
+        ("config_groups", config_groups, False),
         ("unique", unique_suffix, True),
     ):
         if not OmegaConf.has_resolver(name):

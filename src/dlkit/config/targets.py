@@ -81,14 +81,14 @@ def _models_for(modality: str) -> list[str]:
     """Names of the `model=` options whose net takes `modality` (shared parts live in parts/),
     in the core's configs and those the packs add."""
     fitting = []
-    for path in sorted(p for root in _config_roots() for p in (root / "model").glob("*.yaml")):
+    for path in sorted(p for root in config_roots() for p in (root / "model").glob("*.yaml")):
         target = _net_target(path)
         if target and modality in getattr(get_class(target), "modalities", ()):
             fitting.append(path.stem)
     return fitting
 
 
-def _config_roots() -> list[Path]:
+def config_roots() -> list[Path]:
     """The config folders on Hydra's search path (the core's, each pack's)."""
     if not GlobalHydra.instance().is_initialized():
         return [CONFIG_DIR]
@@ -120,7 +120,7 @@ def check_arguments(cfg: DictConfig) -> None:
 
     problems = []
     for path, node in _targets(cfg):
-        parameters = _arguments(get_object(node._target_))
+        parameters = arguments_of(get_object(node._target_))
         if parameters is None:  # takes any keyword, or has no signature to read
             continue
         for key in node:
@@ -133,7 +133,7 @@ def check_arguments(cfg: DictConfig) -> None:
         raise ConfigError(message(problems))
 
 
-def _arguments(target: Any) -> set[str] | None:
+def arguments_of(target: Any) -> set[str] | None:
     """The keyword arguments `target` takes; None when it takes any.
 
     A class whose `__init__` ends in `**kwargs` hands them to its parent (the data modules pass

@@ -7,11 +7,19 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display needed
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.figure import Figure
 
 
 def plot_augmentation_preview(
     samples: torch.Tensor, views: list[torch.Tensor], path: str | Path
 ) -> None:
+    fig = augmentation_preview_figure(samples, views)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def augmentation_preview_figure(samples: torch.Tensor, views: list[torch.Tensor]) -> Figure:
     """Images: one row per sample, the original first. Sequences: original and views overlaid."""
     n = len(samples)
     if samples.ndim == 4:  # images [N, C, H, W]
@@ -35,10 +43,10 @@ def plot_augmentation_preview(
             for col, batch in enumerate(views):
                 ax.plot(batch[row, :, 0].numpy(), lw=0.8, alpha=0.7, label=f"augmented {col + 1}")
             ax.plot(samples[row, :, 0].numpy(), color="black", lw=1.8, label="original")
+            ax.set_ylabel(f"sample {row + 1}", fontsize=8)
             if row == 0:
                 ax.legend(fontsize=7, ncol=1 + len(views), loc="upper right")
         axes[-1][0].set_xlabel("step")
+        fig.supylabel("first feature's value", fontsize=9)
     fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    return fig

@@ -36,6 +36,18 @@ def print_config_tree(cfg: DictConfig) -> None:
     rich.print(tree)
 
 
+class OwnDebugOnly(logging.Filter):
+    """`debug=…` logs at DEBUG: the template's own records (the core's and the packs', `dlkit*`)
+    and Lightning's, not every library's (matplotlib's font manager alone writes hundreds of
+    lines, fsspec its file opens). Set on the log handlers in configs/debug/default.yaml, so
+    INFO and above still come from everyone."""
+
+    OWN = ("dlkit", "lightning", "pytorch_lightning", "__main__")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG or record.name.split(".")[0].startswith(self.OWN)
+
+
 class _DropMessages(logging.Filter):
     def __init__(self, *fragments: str) -> None:
         super().__init__()

@@ -3,7 +3,8 @@
 `start` runs an entry point: the command line is prepared before Hydra parses it, and
 `check_before_work` runs once the config is composed. Bad input ends a run with one message,
 exit code 2 and no traceback (`end_on_bad_input`; in a sweep, only that job fails), whether our
-checks or Hydra's own (a misspelled key, an unknown option) find it.
+checks or Hydra's own (an unknown option; a misspelled key, with the key meant:
+`dlkit.config.unknown_keys`) find it.
 """
 
 import logging
@@ -19,6 +20,7 @@ from omegaconf import DictConfig
 
 from dlkit.config.checks import check_config
 from dlkit.config.overrides import expand_home, override_key
+from dlkit.config.unknown_keys import suggest_on_unknown_keys
 from dlkit.errors import BadInput, ConfigError
 from dlkit.runs.distributed import is_global_zero_process
 from dlkit.runs.folder import RunFolder
@@ -36,6 +38,7 @@ def start(hydra_main: Callable[[], object], resumable: bool = False) -> None:
     """Run an entry point's Hydra main on the prepared command line."""
     global _job_started
     _job_started = False
+    suggest_on_unknown_keys()
     sys.argv[1:] = prepare_command_line(sys.argv[1:], resumable)
     try:
         hydra_main()

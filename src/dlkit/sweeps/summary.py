@@ -7,6 +7,7 @@ it reads what each job left in its own folder (`.hydra/` and `summary.json`) onc
 import logging
 import math
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from dlkit.runs.folder import SweepFolder
 log = logging.getLogger(__name__)
 
 MAX_LABELLED_JOBS = 12  # more jobs than this are labelled by number only
+KEY_WIDTH = 90  # characters of a job's line in the key under the plot
 
 
 def collect_jobs(sweep: SweepFolder) -> list[dict[str, Any]]:
@@ -57,16 +59,43 @@ def best_job(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def plot_sweep(rows: list[dict[str, Any]], path: str | Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = sweep_figure(rows)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def sweep_figure(rows: list[dict[str, Any]]):
     """The optimized metric per job, with the best so far: is the search still improving?"""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
+
+    from dlkit.reports.learning_curves import integer_ticks
 
     scored = [r for r in rows if r["status"] == "completed" and _finite(r["value"])]
     metric = next((r["metric"] for r in rows if r["metric"]), "optimized metric")
-    fig, ax = plt.subplots(figsize=(7, 4))
+    labels = _distinct_overrides(rows)
+    labelled = [r for r in rows if labels[r["job"]]]
+    if len(labelled) > MAX_LABELLED_JOBS:  # too many to name each job: numbers only
+        labelled = []
+    # what each job swept, one line per job in a key under the plot: slanted tick labels of
+    # Optuna's values run off the figure (tight_layout then gives up and cuts them)
+    key = [textwrap.shorten(f"{r['job']}: {labels[r['job']]}", KEY_WIDTH) for r in labelled]
+    if key:
+        fig, (ax, key_ax) = plt.subplots(
+            2, 1, figsize=(7, 4.4 + 0.14 * len(key)), layout="constrained",
+            height_ratios=[4, 0.14 * len(key) + 0.1],
+        )  # fmt: skip
+        key_ax.axis("off")
+        key_ax.text(0, 1, "\n".join(key), va="top", fontsize=7, family="monospace")
+    else:
+        fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
     if scored:
         jobs = [r["job"] for r in scored]
         values = [r["value"] for r in scored]
@@ -80,24 +109,12 @@ def plot_sweep(rows: list[dict[str, Any]], path: str | Path) -> None:
             low = min((r["value"] for r in scored), default=0.0)
             ax.plot(jobs, [low] * len(jobs), marker, color=color, linestyle="", label=status)
     ax.set_xlabel("job (trial)")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    labels = _distinct_overrides(rows)
-    labelled = [r for r in rows if labels[r["job"]]]
-    if 0 < len(labelled) <= MAX_LABELLED_JOBS:  # few enough to name each job by its overrides
-        ax.set_xticks(
-            [r["job"] for r in labelled],
-            [f"{r['job']}: {labels[r['job']]}" for r in labelled],
-            rotation=30,
-            ha="right",
-            fontsize=7,
-        )
+    integer_ticks(ax.xaxis)
     ax.set_ylabel(metric)
     ax.set_title(f"{metric} per job")
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
 def _distinct_overrides(rows: list[dict[str, Any]]) -> dict[int, str]:
@@ -105,7 +122,20 @@ def _distinct_overrides(rows: list[dict[str, Any]]) -> dict[int, str]:
     would only make every label longer."""
     tokens = {r["job"]: (r["overrides"] or "").split() for r in rows}
     shared = set.intersection(*map(set, tokens.values())) if len(rows) > 1 else set()
-    return {job: " ".join(t for t in words if t not in shared) for job, words in tokens.items()}
+    return {
+        job: " ".join(_short(t) for t in words if t not in shared) for job, words in tokens.items()
+    }
+
+
+def _short(override: str) -> str:
+    """`optimizer.lr=0.0012345678912` as `optimizer.lr=0.00123`: an Optuna value's digits would
+    only make the label longer."""
+    key, _, value = override.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        return override
+    return override if value.lstrip("-").isdigit() else f"{key}={number:.3g}"
 
 
 def write_sweep_summary(sweep: SweepFolder) -> list[dict[str, Any]]:

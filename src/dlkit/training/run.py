@@ -34,6 +34,8 @@ def train(cfg: DictConfig) -> float | None:
     try:
         result = run_folds(cfg, folder)
         print_result(result)
+        if check := result.get("overfit_check"):  # debug=overfit: its verdict, last
+            log.info("%s", check["verdict"])
         folder.save_config(cfg)
         summary.finish("completed", **result)
     except BaseException as error:

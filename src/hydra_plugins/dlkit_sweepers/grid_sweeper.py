@@ -1,10 +1,13 @@
-"""Hydra's basic sweeper, except that a failing job is logged and the remaining jobs still run.
+"""Hydra's basic sweeper, except that every job's config is checked before the first starts
+(`dlkit.sweeps.job_checks`: a bad one ends the sweep with exit code 2, nothing run), and a job
+failing later is logged while the remaining jobs still run.
 
 Hydra's own re-raises the first failure after each batch, which ends the sweep and skips the
 `on_multirun_end` callbacks (the sweep summary among them).
 """
 
 import logging
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,6 +16,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.utils import JobReturn, JobStatus
 
 from dlkit.runs.folder import SweepFolder
+from dlkit.sweeps.job_checks import bad_jobs
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,15 @@ class GridSweeper(BasicSweeper):
         params.extend(arguments)
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         self.overrides = self.split_arguments(parser.parse_overrides(params), self.max_batch_size)
+        jobs = [job for batch in self.overrides for job in batch]
+        if problems := bad_jobs(self.hydra_context.config_loader, self.config, jobs):
+            log.error(
+                "%d of the sweep's %d jobs would be refused; no job has started:\n%s",
+                len(problems),
+                len(jobs),
+                "\n".join(f"  - {p}" for p in problems),
+            )
+            sys.exit(2)
         SweepFolder(self.config.hydra.sweep.dir).save_config(self.config)
 
         returns, job_idx, failed = [], 0, 0

@@ -16,9 +16,10 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display needed
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.ticker import MaxNLocator
+from matplotlib.figure import Figure
 
 from dlkit.errors import ConfigError
+from dlkit.reports.learning_curves import integer_ticks
 from dlkit.runs.folder import RunFolder, SweepFolder, write_text_atomic
 from dlkit_diagnostics.files import COMPARISON_MD, COMPARISON_PNG
 from dlkit_diagnostics.metrics import epoch_table
@@ -69,23 +70,32 @@ def plot_curves(ax, runs: Sequence[RunFolder], labels: Sequence[str], metric: st
         for split, style in (("train", "-"), ("val", "--")):
             if f"{split}/{metric}" in table:
                 values = table[f"{split}/{metric}"].dropna()
-                ax.plot(values.index, values, style, color=color, label=None if named else label)
+                # a marker on each epoch: a one-epoch run is a single point, no line at all
+                ax.plot(
+                    values.index,
+                    values,
+                    style,
+                    marker="o",
+                    markersize=3,
+                    color=color,
+                    label=None if named else label,
+                )
                 named = True
     ax.set_title(f"{metric} (solid: train, dashed: validation)")
     ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    integer_ticks(ax.xaxis)
     ax.grid(alpha=0.3)
 
 
-def plot_comparison(runs: Sequence[RunFolder], labels: Sequence[str], path: Path) -> None:
+def comparison_figure(runs: Sequence[RunFolder], labels: Sequence[str]) -> Figure:
+    """The loss and the optimized metric of every run, side by side."""
     metrics = ["loss"] + [m for m in [optimized_metric(runs)] if m != "loss"]
     fig, axes = plt.subplots(1, len(metrics), figsize=(6 * len(metrics) + 2.5, 4.2), squeeze=False)
     for ax, metric in zip(axes[0], metrics, strict=True):
         plot_curves(ax, runs, labels, metric)
     axes[0][-1].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.02, 0.5))
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
 def comparison_table(runs: Sequence[RunFolder], labels: Sequence[str], where: Path) -> str:
@@ -120,7 +130,9 @@ def compare(paths: Sequence[str | Path], out: str | Path | None = None) -> tuple
     folder = Path(out) if out else Path(paths[0])
     folder.mkdir(parents=True, exist_ok=True)
     png, md = folder / COMPARISON_PNG, folder / COMPARISON_MD
-    plot_comparison(runs, labels, png)
+    fig = comparison_figure(runs, labels)
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
     title = f"# Comparison of {len(runs)} runs\n\n![learning curves]({png.name})\n\n"
     write_text_atomic(md, title + comparison_table(runs, labels, folder))
     return png, md

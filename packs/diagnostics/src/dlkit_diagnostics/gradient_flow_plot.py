@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display needed
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 FIELDS = ("step", "kind", "layer", "value")
 PROFILES = 4  # steps drawn as per-layer profiles: the first, the last, and between
@@ -44,20 +45,25 @@ def by_step(records: Sequence[dict], kind: str) -> dict[int, dict[str, float]]:
 
 
 def plot_gradient_flow(records: Sequence[dict], path: str | Path) -> None:
-    """Per-layer profiles at a few steps, each layer's norm over training, activation spread."""
-    grads, spreads = by_step(records, "grad_norm"), by_step(records, "activation_std")
-    panels = 3 if spreads else 2
-    fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.0))
-    _profiles(axes[0], grads, "gradient norm per layer")
-    _over_training(axes[1], grads)
-    if spreads:
-        _profiles(axes[2], spreads, "activation spread (std) per layer")
-    fig.tight_layout()
+    fig = gradient_flow_figure(records)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def _profiles(ax, table: dict[int, dict[str, float]], title: str) -> None:
+def gradient_flow_figure(records: Sequence[dict]) -> Figure:
+    """Per-layer profiles at a few steps, each layer's norm over training, activation spread."""
+    grads, spreads = by_step(records, "grad_norm"), by_step(records, "activation_std")
+    panels = 3 if spreads else 2
+    fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.0))
+    _profiles(axes[0], grads, "gradient norm per layer", "weight gradient norm")
+    _over_training(axes[1], grads)
+    if spreads:
+        _profiles(axes[2], spreads, "activation spread (std) per layer", "std of the activations")
+    fig.tight_layout()
+    return fig
+
+
+def _profiles(ax, table: dict[int, dict[str, float]], title: str, ylabel: str) -> None:
     steps = list(table)
     chosen = sorted({steps[round(i)] for i in np.linspace(0, len(steps) - 1, PROFILES)})
     colors = plt.cm.viridis(np.linspace(0, 0.9, len(chosen)))
@@ -68,6 +74,7 @@ def _profiles(ax, table: dict[int, dict[str, float]], title: str) -> None:
     ax.set_xticks(range(len(layers)), layers, rotation=60, ha="right", fontsize=7)
     ax.set_yscale("log")
     ax.set_xlabel("layer (input side left)")
+    ax.set_ylabel(f"{ylabel} (log scale)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
@@ -83,6 +90,7 @@ def _over_training(ax, table: dict[int, dict[str, float]]) -> None:
         ax.plot(steps, values, color=color, lw=2 if ends else 0.8, label=layer if ends else None)
     ax.set_yscale("log")
     ax.set_xlabel("optimizer step")
+    ax.set_ylabel("weight gradient norm (log scale)")
     ax.set_title("gradient norm over training (dark: first layers)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

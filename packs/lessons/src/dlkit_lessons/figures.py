@@ -13,9 +13,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display needed
 import matplotlib.pyplot as plt
-from matplotlib.ticker import LogFormatter, MaxNLocator
+from matplotlib.ticker import LogFormatter
 from omegaconf import OmegaConf
 
+from dlkit.reports.learning_curves import integer_ticks
 from dlkit_lessons.jobs import Job
 
 
@@ -89,7 +90,7 @@ def epoch_curve(ax, job: Job, column: str, color, style: str = "-", label: str |
         values = job.epochs[column].dropna()
         ax.plot(values.index, values, style, color=color, label=label, marker="o", markersize=2)
     ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    integer_ticks(ax.xaxis)
 
 
 def layer_line(ax, values: list[float], style: str, color, label: str) -> tuple:

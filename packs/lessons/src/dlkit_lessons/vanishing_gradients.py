@@ -44,7 +44,8 @@ def report(jobs: list[Job], png: Path) -> Findings:
     flow.set_xlabel("layer (1: next to the input)")
     finish(flow, "gradient norm per layer at step 0", "weight-gradient norm", log=True)
     finish(curves, "validation accuracy", "accuracy")
-    save(fig, png, "Vanishing gradients: the same deep MLP with four activations")
+    names = ", ".join(row["activation"] for row in rows)
+    save(fig, png, f"Vanishing gradients: the same deep MLP with {len(rows)} activations ({names})")
     return Findings(_measured(rows, setup(jobs[0]) if jobs else ""), _verdict(rows), rows)
 
 

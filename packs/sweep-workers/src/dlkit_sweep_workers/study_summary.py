@@ -8,7 +8,7 @@ machine or many) share a study, only the study knows every trial. Written to
     study_summary.png              the value per trial, with the best so far (as sweep_summary.png)
     param_importances.png          Optuna's parameter importances      } once enough trials
     parallel_coordinate.png        Optuna's parallel-coordinate plot   } have completed
-    timeline.png                   when each trial ran, on which worker
+    timeline.png                   when each trial ran, the workers side by side (timeline.py)
 """
 
 import logging
@@ -19,6 +19,7 @@ from dlkit.errors import ConfigError
 from dlkit.sweeps.storage import describe
 from dlkit.sweeps.summary import plot_sweep
 from dlkit_sweep_workers.study_folder import StudyFolder
+from dlkit_sweep_workers.timeline import plot_timeline
 from dlkit_sweep_workers.trial_attrs import FOLDER, worker_of
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def write_study_summary(study, folder: StudyFolder) -> list[dict[str, Any]]:
             MIN_COMPLETED_FOR_PLOTS,
         )
     if rows:
-        _optuna_plot("plot_timeline", study, folder.timeline_png)
+        plot_timeline(rows, folder.timeline_png)
     counts = {s: sum(r["status"] == s for r in rows) for s in ("completed", "pruned", "failed")}
     workers = len({row["worker"] for row in rows})
     log.info(

@@ -26,6 +26,9 @@ from dlkit.errors import ConfigError
 
 METHODS = ("integrated_gradients", "saliency", "occlusion", "gradcam")
 CONVOLUTIONS = (nn.Conv1d, nn.Conv2d)
+# layers that mix every position with every other: after them a convolution's map no longer says
+# where the evidence is (a Transformer's patch embedding is a convolution, then attention)
+MIXERS = (nn.MultiheadAttention, nn.RNNBase)
 # input values per forward pass of integrated gradients' path points (16 MB of float32): few,
 # large passes, since each pass costs far more than its arithmetic for small nets
 PATH_BUDGET = 2**22
@@ -41,19 +44,33 @@ class Attributions:
 
 
 def methods_for(net: nn.Module) -> list[str]:
-    """The methods that fit `net`: Grad-CAM needs a convolution."""
-    return [m for m in METHODS if m != "gradcam" or last_convolution(net) is not None]
+    """The methods that fit `net`: Grad-CAM needs a convolutional net."""
+    return [m for m in METHODS if m != "gradcam" or is_convolutional(net)]
+
+
+def is_convolutional(net: nn.Module) -> bool:
+    """Convolutions, and no attention or recurrence mixing their positions afterwards."""
+    modules = list(net.modules())
+    return last_convolution(net) is not None and not any(isinstance(m, MIXERS) for m in modules)
 
 
 def check_method(method: str, net: nn.Module) -> str:
     check_choice("explain.method", method, METHODS)
     if method not in methods_for(net):
         raise ConfigError(
-            f"explain.method={method} needs a convolutional net (Grad-CAM reads the last "
-            f"convolution), but this run's net is {type(net).__name__}, which has none: choose "
+            f"explain.method={method} needs a convolutional net (Grad-CAM reads the map of the "
+            f"last convolution), but this run's net is {type(net).__name__}, which "
+            f"{_why_not_convolutional(net)}: choose "
             f"explain.method={' or '.join(methods_for(net))}"
         )
     return method
+
+
+def _why_not_convolutional(net: nn.Module) -> str:
+    mixers = sorted({type(m).__name__ for m in net.modules() if isinstance(m, MIXERS)})
+    if last_convolution(net) is None:
+        return "has no convolution"
+    return f"mixes all positions after its convolutions ({', '.join(mixers)})"
 
 
 def last_convolution(net: nn.Module) -> nn.Module | None:
