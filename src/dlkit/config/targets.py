@@ -50,7 +50,7 @@ def check_fit(net_class: type, net_config: DictConfig, modality: str, given: set
     `input_shape`, `num_outputs` and the data's own `net_kwargs`), or needs an argument that
     neither the data nor the config gives: the net does not fit the data."""
     parameters = inspect.signature(net_class).parameters.values()
-    accepted = _arguments(net_class)
+    accepted = arguments_of(net_class)
     configured = {str(k) for k in net_config if not str(k).startswith("_")}
     unknown = sorted(given - accepted) if accepted is not None else []
     required = {
