@@ -86,7 +86,7 @@ def test_the_image_layout_is_one_channel_and_the_sequence_layout_is_frames_of_ba
 @pytest.mark.parametrize(
     ("net", "layout"),
     [
-        ("dlkit.models.nets.cnn.CNN", "image"),
+        ("dlkit.models.nets.cnn.CNN", "sequence"),
         ("dlkit.models.nets.resnet.ResNet", "image"),
         ("dlkit.models.nets.mlp.MLP", "image"),
         ("dlkit.models.nets.recurrent.RecurrentNet", "sequence"),
@@ -95,7 +95,7 @@ def test_the_image_layout_is_one_channel_and_the_sequence_layout_is_frames_of_ba
 )
 def test_auto_lays_the_spectrogram_out_as_the_net_takes_it(net, layout):
     assert layout_for("auto", net) == layout
-    assert layout_for("sequence", "dlkit.models.nets.cnn.CNN") == "sequence"  # the 1-D CNN
+    assert layout_for("image", "dlkit.models.nets.cnn.CNN") == "image"  # the 2-D CNN
 
 
 def test_an_unknown_layout_is_named():

@@ -70,12 +70,17 @@ def _config_roots() -> list[Path]:
 
 
 def _net_target(path: Path) -> str | None:
-    """The net class a model option names, itself or through the parts it builds on."""
+    """The net class a model option names, itself or through the options it builds on: beside
+    it (its parts), or in the model group of another config folder (a pack's option that
+    builds on a core one)."""
     option = OmegaConf.load(path)
     target = OmegaConf.select(option, "net._target_")
     for entry in option.get("defaults", []):
         if target is None and isinstance(entry, str) and entry != "_self_":
-            target = _net_target(path.parent / f"{entry.split('@')[0]}.yaml")
+            name = f"{entry.split('@')[0]}.yaml"
+            places = [path.parent / name, *(root / "model" / name for root in _config_roots())]
+            found = next((place for place in places if place.is_file()), None)
+            target = _net_target(found) if found else None
     return target
 
 
