@@ -77,6 +77,8 @@ def test_make_train_learns_the_spoken_digits_and_beats_its_classical_baseline(tm
     summary = read_summary(tmp_path / "run")
     assert summary["test"]["acc"] >= 0.95
     assert summary["test"]["acc"] > summary["baseline"]["test"]["acc"]
+    if summary["test"]["acc"] < 1:  # the mistakes as spectrograms, with their files
+        assert (tmp_path / "run" / "spectrogram_mistakes.png").is_file()
 
 
 @pytest.mark.slow
