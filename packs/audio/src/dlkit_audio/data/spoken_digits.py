@@ -47,7 +47,7 @@ class SpokenDigitsDataModule(AudioFolderDataModule):
             "synthesizing %d spoken digits into %s (once)", self.clips_per_digit * 10, self.folder
         )
         self.folder.parent.mkdir(parents=True, exist_ok=True)
-        # a fresh process: eSpeak's output depends on what it said before (speech/espeak.py)
+        # a fresh process: eSpeak's output drifts with what it said before (speech/espeak.py)
         done = subprocess.run(
             [
                 sys.executable, "-m", "dlkit_audio.speech.digits", str(self.folder),

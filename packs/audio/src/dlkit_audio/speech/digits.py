@@ -5,10 +5,10 @@ who said what.
 
     python -m dlkit_audio.speech.digits <folder> --seed 0 --clips-per-digit 250
 
-Every random choice is drawn from `--seed` first, then the clips are synthesized in order in this
-one process: the same seed gives the same files, bit for bit, with the same espeakng-loader wheel
-(eSpeak's output depends on what it said before in the process; see `espeak.py`). The data
-module runs this as a fresh process once and keeps the folder.
+Every random choice (voice, rate, pitch, place, noise, level) is drawn from `--seed` first and is
+exact; the synthesizer's own waveform is not bit-exact (`espeak.py`): the same seed gives about
+85% identical files and the same words by the same voices, slightly varied, for the rest. The
+data module runs this once, in a fresh process, and keeps the folder.
 """
 
 import argparse

@@ -4,10 +4,12 @@ The wheel ships `libespeak-ng` and its voice data but no Python API; the few cal
 (initialize, choose a voice, set rate and pitch, synthesize to memory) are bound directly, so
 nothing is installed besides the wheel and nothing runs as another program.
 
-eSpeak keeps state between utterances (the synthesized waveform of a word drifts by a few
-samples with what was said before, and `espeak_Terminate` does not reset it): one process that
-says the same words in the same order gives the same samples, bit for bit. Hence
-`dlkit_audio.speech.digits` synthesizes a whole data set in one fresh process.
+eSpeak is not bit-exact: the waveform of a word drifts with what was said before in the process
+(`espeak_Terminate` does not reset it, nor does seeding the C library's `rand`, which it uses),
+and between two fresh processes saying the same list, about 85 of 100 clips come out identical
+and the others are the same word by the same voice, slightly shifted or varied. Hence
+`dlkit_audio.speech.digits` synthesizes a whole data set once, in one fresh process, and the data
+module keeps the files.
 """
 
 import ctypes
