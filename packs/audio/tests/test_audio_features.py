@@ -88,7 +88,7 @@ def test_the_image_layout_is_one_channel_and_the_sequence_layout_is_frames_of_ba
     [
         ("dlkit.models.nets.cnn.CNN", "sequence"),
         ("dlkit.models.nets.resnet.ResNet", "image"),
-        ("dlkit.models.nets.mlp.MLP", "image"),
+        ("dlkit.models.nets.mlp.MLP", "sequence"),  # it flattens either
         ("dlkit.models.nets.recurrent.RecurrentNet", "sequence"),
         ("dlkit.models.nets.transformer.Transformer", "sequence"),
     ],

@@ -66,7 +66,7 @@ def test_an_audio_folder_trains_augmented_beside_the_mfcc_baseline_and_predicts_
     rng = np.random.default_rng(5)
     new = tmp_path / "new"
     clip_writer(new / "a_low.flac", make_tone(300, 0.6, 44100, rng), 44100)
-    clip_writer(new / "b_high.wav", make_tone(1800, 0.4, 8000, rng), 8000)
+    clip_writer(new / "b_high.wav", make_tone(1800, 0.4, 22050, rng), 22050)
     checkpoint = summary["best_checkpoint"]
     for given, names in ((new, ["a_low.flac", "b_high.wav"]), (new / "b_high.wav", ["b_high.wav"])):
         folder = tmp_path / f"predict_{len(names)}"

@@ -1,11 +1,11 @@
 """How a spectrogram [B, bands, frames] is handed to a net: as a sequence of frames
-[B, frames, bands] (RNN, LSTM, GRU, Transformer, and the CNN as a 1-D CNN that reads the bands as
-channels and convolves over time) or as a one-channel image [B, 1, bands, frames] (ResNet, the
-CNN as a 2-D CNN, the MLP).
+[B, frames, bands] (RNN, LSTM, GRU, Transformer, the MLP, which flattens it, and the CNN as a 1-D
+CNN that reads the bands as channels and convolves over time) or as a one-channel image
+[B, 1, bands, frames] (ResNet, the CNN as a 2-D CNN).
 
 `auto` asks the net: nets that take sequences get the frames, the others the image. A net
 declares the data it takes (`modalities`, `dlkit.config.targets`); one that declares nothing
-(the MLP) flattens whatever it gets and takes the image. The CNN takes both: over the frames it
+takes the image. The CNN takes both: over the frames it
 is the cheaper one by far on a CPU (about 10x per batch for 32 bands x 51 frames, as keyword
 spotters on phones convolve over time), so `auto` gives it frames and `layout=image` the 2-D view.
 """
