@@ -33,15 +33,22 @@ def check_targets(cfg: DictConfig) -> None:
 
 
 def check_compatible(cfg: DictConfig) -> None:
-    """Stop when the net of `cfg.model` does not take the data of `cfg.data`."""
+    """Stop when the net of `cfg.model` does not take the data of `cfg.data`.
+
+    A data module gives its samples as its `modality` says, or, when it can lay them out in
+    more than one way (audio: a spectrogram as an image or as a sequence of frames), in any of
+    its `net_modalities`."""
     net_class = get_class(cfg.model.net._target_)
-    modality = get_class(cfg.data._target_).modality
+    data_class = get_class(cfg.data._target_)
+    modality = data_class.modality
+    offered = getattr(data_class, "net_modalities", None) or (modality,)
     accepted = getattr(net_class, "modalities", None)
-    if accepted is None or modality in accepted:
+    if accepted is None or any(m in accepted for m in offered):
         return
+    fitting = list(dict.fromkeys(name for m in offered for name in _models_for(m)))
     raise ConfigError(
         f"{net_class.__name__} takes {' or '.join(accepted)} data, but data={_choice('data')} is "
-        f"{modality} data. Models that fit {modality} data: {', '.join(_models_for(modality))}."
+        f"{modality} data. Models that fit {modality} data: {', '.join(fitting)}."
     )
 
 
@@ -97,12 +104,17 @@ def config_roots() -> list[Path]:
 
 
 def _net_target(path: Path) -> str | None:
-    """The net class a model option names, itself or through the parts it builds on."""
+    """The net class a model option names, itself or through the options it builds on: beside
+    it (its parts), or in the model group of another config folder (a pack's option that
+    builds on a core one)."""
     option = OmegaConf.load(path)
     target = OmegaConf.select(option, "net._target_")
     for entry in option.get("defaults", []):
         if target is None and isinstance(entry, str) and entry != "_self_":
-            target = _net_target(path.parent / f"{entry.split('@')[0]}.yaml")
+            name = f"{entry.split('@')[0]}.yaml"
+            places = [path.parent / name, *(root / "model" / name for root in _config_roots())]
+            found = next((place for place in places if place.is_file()), None)
+            target = _net_target(found) if found else None
     return target
 
 

@@ -19,7 +19,7 @@ from omegaconf import DictConfig
 
 from dlkit.config.values import BATCH_SIZE, check_choice, integer, optional, require
 from dlkit.data.samples import to_float
-from dlkit.errors import DataError
+from dlkit.errors import ConfigError, DataError
 from dlkit.saved.command import command_run
 from dlkit.saved.load import load_run
 from dlkit_audit import file_names
@@ -42,6 +42,7 @@ def explain(cfg: DictConfig) -> dict:
     with command_run(cfg, input=cfg.get("input"), method=settings.method) as command:
         check_settings(settings)  # before any loading
         run = _load(command.ckpt_path)
+        check_drawable(run.datamodule)
         methods.check_method(settings.method, run.model.net)
         samples = explained_samples(run.datamodule, cfg.get("input"), settings.limit)
         attributions = methods.attribute(
@@ -65,6 +66,20 @@ def explain(cfg: DictConfig) -> dict:
             top = list(summary["feature_importance"].items())[:5]
             log.info("columns by mean |attribution|: %s", ", ".join(f"{k} {v:.3g}" for k, v in top))
     return command.result
+
+
+#: the data whose attributions `write_explanation` draws
+DRAWN = ("image", "sequence", "table")
+
+
+def check_drawable(datamodule) -> None:
+    """Stop with one message for data explain cannot draw yet (text, audio), before any work."""
+    if datamodule.modality not in DRAWN:
+        raise ConfigError(
+            f"make explain draws attributions over {', '.join(DRAWN)} data; this run's "
+            f"{type(datamodule).__name__} holds {datamodule.modality} data, which it cannot "
+            "draw yet: explain a run on other data, or use make predict for these inputs"
+        )
 
 
 def check_settings(settings: DictConfig) -> None:
