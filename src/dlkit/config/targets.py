@@ -112,7 +112,7 @@ def _net_target(path: Path) -> str | None:
     for entry in option.get("defaults", []):
         if target is None and isinstance(entry, str) and entry != "_self_":
             name = f"{entry.split('@')[0]}.yaml"
-            places = [path.parent / name, *(root / "model" / name for root in _config_roots())]
+            places = [path.parent / name, *(root / "model" / name for root in config_roots())]
             found = next((place for place in places if place.is_file()), None)
             target = _net_target(found) if found else None
     return target
