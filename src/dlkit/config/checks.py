@@ -91,7 +91,7 @@ RULES: dict[str, Check] = {
     "data.val_fraction": SHARE,
     "data.test_fraction": SHARE,
     "data.train_fraction": PART,
-    "data.num_workers": integer(0),
+    "data.num_workers": optional(integer(0)),
     "callbacks.early_stopping.patience": integer(0),
 }
 
