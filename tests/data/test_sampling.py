@@ -208,3 +208,16 @@ def test_a_generator_given_is_kept_and_nothing_is_saved_with_the_loader():
     # any other sampler: the DataLoader's own default
     plain = ResumableDataLoader(data, sampler=SequentialSampler(data), batch_size=2)
     assert plain.generator is None
+
+
+def test_lightning_sets_the_epoch_of_a_per_sample_loader():
+    """A loader of files takes the sampler as its `batch_sampler`; Lightning sets the epoch of a
+    loader's `sampler` and of `batch_sampler.sampler`, which must reach it too."""
+    from lightning.fabric.utilities.data import _set_sampler_epoch
+
+    from dlkit.data.file_samples import FileSplit, SampleFiles
+
+    files = SampleFiles([f"{i}" for i in range(12)], torch.arange(12), [], lambda p: torch.zeros(1))
+    loader = batch_loader(FileSplit(files), 4, shuffle=True, seed=0, trainer=None)
+    _set_sampler_epoch(loader, 3)
+    assert loader.batch_sampler.epoch == 3

@@ -74,13 +74,15 @@ def decode_sample(
 ) -> tuple[torch.Tensor, list[str]]:
     """A seeded random sample of `count` files of the split, decoded (all of them when there are
     fewer), and the messages of the files that could not be."""
-    order = torch.randperm(len(split), generator=torch.Generator().manual_seed(seed))
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(split), generator=generator)
     chosen = torch.sort(order[:count]).values.tolist()
     loader = DataLoader(
         torch.utils.data.Subset(split, chosen),
         batch_size=256,
         num_workers=num_workers,
         collate_fn=collate_files,
+        generator=generator,  # not the global one: the model's initialization draws from it next
     )
     parts, bad = [], []
     for x, _, messages in loader:

@@ -60,6 +60,12 @@ class ShardedBatchSampler:
         if self.resumed and self.resumed[0] != epoch:
             self.resumed = None
 
+    @property
+    def sampler(self) -> "ShardedBatchSampler":
+        """Itself. As a loader's `batch_sampler` (per-sample data), Lightning sets the epoch of
+        `batch_sampler.sampler`, not of the batch sampler."""
+        return self
+
     def resume_at(self, epoch: int, batches_done: int) -> None:
         """Continue epoch `epoch` after its first `batches_done` batches (a resumed run)."""
         self.resumed = (epoch, batches_done)

@@ -16,7 +16,7 @@ Data sets that are not read from files (digits, tables, generated sequences) are
 import logging
 import os
 
-from dlkit.config.values import check_choice
+from dlkit.config.values import number, one_of, require
 from dlkit.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ BUDGET_SHARE = 0.5
 
 
 def check_storage(storage: str) -> str:
-    return check_choice("data.storage", storage, STORAGES)
+    return require("data.storage", storage, one_of(STORAGES))
 
 
 def available_memory() -> float:
@@ -49,9 +49,7 @@ def memory_budget(budget_gb: float | None) -> float:
     """The budget in bytes: the one given (GB), or half of the memory available now."""
     if budget_gb is None:
         return BUDGET_SHARE * available_memory()
-    if budget_gb <= 0:
-        raise ConfigError(f"data.memory_budget={budget_gb} must be a positive number of GB")
-    return budget_gb * GB
+    return require("data.memory_budget", budget_gb, number(0, low_open=True)) * GB
 
 
 def choose_storage(
