@@ -161,12 +161,13 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
 
     def standardization(self, x_train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and std per channel/feature (the sample axis `feature_axis`) of the training
-        part, shaped to broadcast. Summed in float64 over chunks, so that a large uint8 image
-        set never exists as one float64 copy in memory."""
+        part, shaped to broadcast. Summed in float64 over chunks of about 32 MB, so that a large
+        uint8 image set never exists as one float64 copy in memory."""
         axis = self.feature_axis % (x_train.ndim - 1) + 1
         dims = [d for d in range(x_train.ndim) if d != axis]
         total = total_sq = 0.0
-        for chunk in x_train.split(4096):
+        rows = max(1, 2**22 // max(x_train[0].numel(), 1))
+        for chunk in x_train.split(rows):
             chunk = to_float(chunk).double()
             total = total + chunk.sum(dim=dims, keepdim=True)
             total_sq = total_sq + chunk.square().sum(dim=dims, keepdim=True)
