@@ -107,7 +107,7 @@ def test_bad_storage_settings_stop_with_the_choices(tmp_path):
     assert result.returncode == 2
     assert "data.storage must be one of memory, stream, auto, got 'disk'" in output(result)
     assert "Traceback" not in output(result)
-    with pytest.raises(ConfigError, match="data.storage must be one of"):
+    with pytest.raises(ConfigError, match=r"data\.storage must be one of"):
         ImageFolderDataModule(str(tmp_path), storage="disk")
     from dlkit.data.images import DigitsDataModule
 

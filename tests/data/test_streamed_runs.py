@@ -69,9 +69,7 @@ def test_two_ddp_processes_read_disjoint_shares_that_cover_the_data(tmp_path):
         f"hydra.run.dir={run_dir}",
     )
     assert result.returncode == 0, output(result)[-3000:]
-    by_rank = {
-        rank: (reads / f"reads_{rank}.txt").read_text().splitlines() for rank in ("0", "1")
-    }
+    by_rank = {rank: (reads / f"reads_{rank}.txt").read_text().splitlines() for rank in ("0", "1")}
     everything = {str(p) for p in folder.rglob("*.*")}
     # the loaders' workers of fit, validation of the best checkpoint and test: every file is
     # read by one rank only, and the two ranks together read all of them

@@ -24,7 +24,7 @@ import os
 from collections.abc import Iterator
 
 import torch
-from torch.utils.data import DataLoader, Dataset, SequentialSampler, TensorDataset
+from torch.utils.data import DataLoader, Dataset, SequentialSampler
 
 from dlkit.data.file_samples import FileSplit, collate_files
 
