@@ -97,6 +97,9 @@ class LitDataModule(ImageDataModule):
             self._dataset(split),
             batch_size=self.batch_size,
             collate_fn=collate_items,
+            # the workers' base seed from a generator of its own, not the global one: the
+            # global one's draws (dropout, augmentation) are then the same in a resumed run
+            generator=torch.Generator().manual_seed(self.seed),
             **settings,
         )
         if split == "train" and self._loader_state is not None:
