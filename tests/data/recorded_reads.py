@@ -1,10 +1,13 @@
-"""An image folder that records which files each process decodes: the `_target_` of the test that
-checks what each DDP rank reads (`tests/data/test_streamed_runs.py`)."""
+"""What each DDP rank reads, recorded for the tests that check the shares: an image folder that
+writes down the files each process decodes (`tests/data/test_streamed_runs.py`), and a callback
+that writes down the samples each rank trains on (the litdata pack's tests)."""
 
+import hashlib
 import os
 from dataclasses import replace
 from pathlib import Path
 
+import lightning.pytorch as L
 from torch.utils.data import get_worker_info
 
 from dlkit.data.images import ImageFolderDataModule
@@ -33,3 +36,15 @@ class RecordedImageFolder(ImageFolderDataModule):
     def list_files(self):
         files, test = super().list_files()
         return replace(files, read=RecordedRead(files.read, self.record_to)), test
+
+
+class RecordedBatches(L.Callback):
+    """Appends a digest of each training sample a rank trains on to `folder`/train_<rank>.txt."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        digests = [hashlib.sha1(x.cpu().numpy().tobytes()).hexdigest() for x in batch[0]]
+        with open(Path(self.folder) / f"train_{trainer.global_rank}.txt", "a") as file:
+            file.writelines(f"{d}\n" for d in digests)

@@ -118,3 +118,32 @@ def test_a_litdata_run_stopped_mid_epoch_resumes_to_the_same_test_metrics(chunks
     resumed = run("make", "train", f"resume={stopped}", "ARGS=~callbacks.zz_signal")
     assert resumed.returncode == 0, output(resumed)[-3000:]
     assert read_summary(stopped)["test"] == read_summary(whole)["test"]
+
+
+@pytest.mark.slow
+def test_two_ddp_processes_train_on_disjoint_shares_of_the_chunks(chunks, tmp_path):
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    run_dir = tmp_path / "run"
+    result = run(
+        "-m",
+        "dlkit.cli.train",
+        "data=litdata",
+        f"data.path={chunks}",
+        "data.batch_size=4",
+        "data.num_workers=1",
+        "trainer=ddp_cpu",
+        "trainer.max_epochs=1",
+        "callbacks.reports=null",
+        "+callbacks.zz_seen._target_=tests.data.recorded_reads.RecordedBatches",
+        f"+callbacks.zz_seen.folder={seen}",
+        *folders(tmp_path),
+        f"hydra.run.dir={run_dir}",
+    )
+    assert result.returncode == 0, output(result)[-3000:]
+    by_rank = [(seen / f"train_{rank}.txt").read_text().splitlines() for rank in (0, 1)]
+    # 42 training samples, 21 per rank in LitData's shares; the last of each share dropped so
+    # that both take 5 whole batches (drop_last): none trained on twice, none by both ranks
+    assert len(by_rank[0]) == len(by_rank[1]) == 20
+    assert set(by_rank[0]).isdisjoint(by_rank[1])
+    assert len(set(by_rank[0]) | set(by_rank[1])) == 40
