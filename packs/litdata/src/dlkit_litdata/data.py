@@ -78,11 +78,11 @@ class LitDataModule(ImageDataModule):
         # training: shuffled by LitData (seeded, per epoch); evaluation: every sample once
         training = split == "train"
         try:
-            return StreamingDataset(
-                location, shuffle=training, seed=self.seed, drop_last=training
-            )
+            return StreamingDataset(location, shuffle=training, seed=self.seed, drop_last=training)
         except (FileNotFoundError, ValueError) as error:
-            raise DataError(f"no {split} chunks at {location} ({error}): {how_to_make(self.path)}")
+            raise DataError(
+                f"no {split} chunks at {location} ({error}): {how_to_make(self.path)}"
+            ) from error
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
         from litdata import StreamingDataLoader
