@@ -12,8 +12,8 @@ bottleneck (a 12288-8-10 MLP), each in a fresh process, interleaved round by rou
 
 Reported (medians over the rounds): seconds from the process's start to its first training step,
 images/s over the training epoch (first step to the epoch's end), and the peak memory of the
-process and its workers together (the sum of their resident sets, sampled every 0.1 s from
-/proc; pages the workers share with their parent count once per process, so it overstates).
+process and its workers together (the sum of their proportional set sizes, sampled every 0.1 s
+from /proc: a page shared by n processes counts 1/n in each).
 """
 
 from __future__ import annotations
@@ -85,8 +85,10 @@ def _env() -> dict:
     return env
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants (kB), from /proc."""
+def _tree_pss_kb(pid: int) -> int:
+    """Memory of a process and all its descendants (kB): their proportional set sizes from
+    /proc, so that pages a worker shares with its parent (torch's libraries) count once, not
+    once per process as resident sets would."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -100,8 +102,8 @@ def _tree_rss_kb(pid: int) -> int:
         current = todo.pop()
         todo += children.get(current, [])
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
                     total += int(line.split()[1])
         except OSError:
             pass
@@ -124,7 +126,7 @@ def timed_run(command: list[str]) -> dict:
         def sample() -> None:
             nonlocal peak
             while not done.is_set():
-                peak = max(peak, _tree_rss_kb(process.pid))
+                peak = max(peak, _tree_pss_kb(process.pid))
                 time.sleep(0.1)
 
         sampler = threading.Thread(target=sample)
@@ -192,8 +194,8 @@ def report(rows: list, rounds: int, workers: int) -> str:
         f'`make bench ARGS="--tasks files"`: JPEG folders of {SIZE}x{SIZE} images, 10 classes, '
         f"one epoch of a 12288-8-10 MLP, batches of 64, {workers} loader workers each, a fresh "
         f"process per run; medians of {rounds} interleaved rounds on a shared 2-core machine "
-        "(other jobs ran beside it: expect ±20%). Peak memory: the resident sets of the "
-        "process and its workers summed (shared pages counted per process).",
+        "(other jobs ran beside it: expect ±20%). Peak memory: the proportional set sizes of "
+        "the process and its workers summed, sampled every 0.1 s.",
         "",
         "| images | variant | first step (s) | images/s | vs hand | peak memory (GB) |",
         "| ---: | --- | ---: | ---: | ---: | ---: |",
