@@ -51,7 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--tasks",
         nargs="+",
         default=None,
-        help="overhead, digits, mnist1d, images (default: all but images on CPU, images on CUDA)",
+        help="overhead, digits, mnist1d, images, files (default: all but images and files on "
+        "CPU, images on CUDA)",
     )
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--epochs", type=int, default=None, help="per variant (default per task)")
@@ -91,6 +92,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--channels-last", action="store_true", help="convolution weights channels-last"
     )
     parser.add_argument("--num-samples", type=int, default=50_000, help="images task size")
+    parser.add_argument(
+        "--files-sizes",
+        type=int,
+        nargs="+",
+        default=[2_000, 20_000, 100_000],
+        help="files task: the image folders' sizes",
+    )
+    parser.add_argument(
+        "--files-workers", type=int, default=2, help="files task: loader workers of every variant"
+    )
     parser.add_argument("--image-size", type=int, default=32, help="images task side")
     parser.add_argument("--batch-size", type=int, default=None, help="override the batch size")
     parser.add_argument(
@@ -130,6 +141,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> str:
     args = parse_args(argv)
+    if "files" in args.tasks:  # image folders from disk: a benchmark of its own (bench_files)
+        from bench_files import VARIANTS, run_files
+
+        return run_files(args.files_sizes, args.rounds, args.files_workers, VARIANTS, args.output)
     started = time.perf_counter()
     tasks = available_tasks(args)
     unknown = [t for t in args.tasks if t not in tasks]

@@ -19,17 +19,10 @@ def _flat(batches: list[list[int]]) -> list[int]:
     return [i for batch in batches for i in batch]
 
 
-def _trainer(rank=0, world_size=1, batches_done=0):
-    """What batch_loader reads of a Lightning Trainer: the rank, the epoch's progress and
-    whether it overfits a few batches."""
-    current = SimpleNamespace(ready=batches_done)
-    epoch_loop = SimpleNamespace(batch_progress=SimpleNamespace(current=current))
-    return SimpleNamespace(
-        global_rank=rank,
-        world_size=world_size,
-        fit_loop=SimpleNamespace(epoch_loop=epoch_loop),
-        overfit_batches=0,
-    )
+def _trainer(rank=0, world_size=1):
+    """What batch_loader reads of a Lightning Trainer: the rank and whether it overfits a few
+    batches."""
+    return SimpleNamespace(global_rank=rank, world_size=world_size, overfit_batches=0)
 
 
 def test_in_order_batches_of_one_process():
@@ -130,12 +123,16 @@ def test_a_resumed_epoch_continues_after_the_batches_already_trained():
     sampler = ShardedBatchSampler(20, 3, shuffle=True, seed=5)
     sampler.set_epoch(2)
     whole = _batches(sampler)
-    sampler.batches_done = lambda: 4
-    assert _batches(sampler) == whole[4:]
-    sampler.batches_done = lambda: 0
-    assert _batches(sampler) == whole
-    sampler.batches_done = lambda: len(whole)  # the epoch ended with the checkpoint
-    assert _batches(sampler) == []
+    fresh = ShardedBatchSampler(20, 3, shuffle=True, seed=5)
+    fresh.resume_at(2, 4)  # before Lightning sets the epoch: workers draw batches that early
+    assert _batches(fresh) == whole[4:]
+    fresh.set_epoch(2)  # the resumed epoch itself: still resumed
+    assert _batches(fresh) == whole[4:]
+    fresh.set_epoch(3)  # the next epoch starts at its beginning
+    sampler.set_epoch(3)
+    assert _batches(fresh) == _batches(sampler)
+    fresh.resume_at(2, len(whole))  # the epoch ended with the checkpoint
+    assert _batches(fresh) == []
 
 
 def test_the_loader_of_a_split_yields_whole_batches_of_its_rank():
@@ -179,13 +176,11 @@ def test_evaluation_keeps_a_last_batch_of_one_sample():
 
 def test_only_training_resumes_mid_epoch():
     data = TensorDataset(torch.arange(12))
-    trainer = _trainer(batches_done=2)  # the checkpoint was taken after 2 batches
-    train = batch_loader(data, 3, shuffle=True, seed=1, trainer=trainer)
+    # the checkpoint was taken after 2 batches of epoch 0
+    train = batch_loader(data, 3, shuffle=True, seed=1, trainer=_trainer(), resumed=(0, 2))
     fresh = batch_loader(data, 3, shuffle=True, seed=1, trainer=None)
     assert [b.tolist() for (b,) in train] == [b.tolist() for (b,) in fresh][2:]
-    trainer.fit_loop.epoch_loop.batch_progress.current.ready = 0  # read when the pass begins
-    assert [b.tolist() for (b,) in train] == [b.tolist() for (b,) in fresh]
-    val = batch_loader(data, 3, shuffle=False, seed=1, trainer=_trainer(batches_done=2))
+    val = batch_loader(data, 3, shuffle=False, seed=1, trainer=_trainer(), resumed=(0, 2))
     assert [b.tolist() for (b,) in val] == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]
 
 
@@ -213,3 +208,16 @@ def test_a_generator_given_is_kept_and_nothing_is_saved_with_the_loader():
     # any other sampler: the DataLoader's own default
     plain = ResumableDataLoader(data, sampler=SequentialSampler(data), batch_size=2)
     assert plain.generator is None
+
+
+def test_lightning_sets_the_epoch_of_a_per_sample_loader():
+    """A loader of files takes the sampler as its `batch_sampler`; Lightning sets the epoch of a
+    loader's `sampler` and of `batch_sampler.sampler`, which must reach it too."""
+    from lightning.fabric.utilities.data import _set_sampler_epoch
+
+    from dlkit.data.file_samples import FileSplit, SampleFiles
+
+    files = SampleFiles([f"{i}" for i in range(12)], torch.arange(12), [], lambda p: torch.zeros(1))
+    loader = batch_loader(FileSplit(files), 4, shuffle=True, seed=0, trainer=None)
+    _set_sampler_epoch(loader, 3)
+    assert loader.batch_sampler.epoch == 3

@@ -23,7 +23,7 @@ class AugmentationPreview(L.Callback):
         augmentation = getattr(datamodule, "augmentation", None)
         if augmentation is None or not trainer.is_global_zero:
             return
-        samples = datamodule.datasets["train"].tensors[0][:NUM_SAMPLES]
+        samples = datamodule.samples("train", NUM_SAMPLES)[0]
         samples = to_float(samples.clone())
         # its own random stream: the preview leaves the training's draws unchanged
         with torch.random.fork_rng(devices=[]):

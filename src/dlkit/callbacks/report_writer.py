@@ -63,7 +63,11 @@ class ReportWriter(L.Callback):
     def on_test_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         # which rows each test batch holds: this rank's share, in order (a plain loader: in turn)
         loader = trainer.test_dataloaders
-        sampler = getattr(loader[0] if isinstance(loader, list) else loader, "sampler", None)
+        loader = loader[0] if isinstance(loader, list) else loader
+        # in-memory batches: the sampler's items; streamed files: the batch sampler's
+        sampler = getattr(loader, "batch_sampler", None)
+        if not isinstance(sampler, ShardedBatchSampler):
+            sampler = getattr(loader, "sampler", None)
         self._batches = list(sampler) if isinstance(sampler, ShardedBatchSampler) else None
         self._rows = CatMetric().to(pl_module.device)
         self._offset = 0

@@ -28,8 +28,10 @@ from dlkit.config.values import (
     integer,
     is_int,
     number,
+    one_of,
     optional,
 )
+from dlkit.data.storage import STORAGES
 from dlkit.errors import ConfigError
 
 _ABSENT = object()  # a key the config does not have
@@ -91,7 +93,10 @@ RULES: dict[str, Check] = {
     "data.val_fraction": SHARE,
     "data.test_fraction": SHARE,
     "data.train_fraction": PART,
-    "data.num_workers": integer(0),
+    "data.num_workers": optional(integer(0)),
+    "data.storage": one_of(STORAGES),
+    "data.memory_budget": optional(number(0, low_open=True)),
+    "data.standardization_sample": integer(1),
     "callbacks.early_stopping.patience": integer(0),
 }
 

@@ -54,6 +54,12 @@ def number(low: float, high: float = math.inf, *, low_open: bool, high_open: boo
     return check
 
 
+def one_of(choices: tuple[str, ...]) -> Check:
+    return lambda value: (
+        None if value in choices else f"must be one of {', '.join(choices)}, got {value!r}"
+    )
+
+
 def optional(check: Check) -> Check:
     return lambda value: None if value is None else check(value)
 

@@ -7,12 +7,14 @@ can serve); this base does the rest the same way for images, tables and sequence
 - per-channel / per-feature standardization with statistics of the training part only
   (`standardization`; images.py: a pretrained net's own), applied on the device;
 - augmentation of training batches only, on the device, drawn per sample (`dlkit.data.augmentation`);
-- in-memory tensors served a batch per index lookup, sharded over ranks (`dlkit.data.sampling`);
+- in-memory tensors served a batch per index lookup, or files decoded in the loader's workers
+  (`data.storage`, `dlkit.data.storage`), sharded over ranks (`dlkit.data.sampling`);
 - what the model needs to size itself (`model_kwargs`): the input shape, the number of classes;
 - for predictions on new data: `load_inputs(path)` with the preprocessing fitted in training,
   whose state (`state_dict`) Lightning stores in every checkpoint (`dlkit.data.new_inputs`).
 """
 
+import logging
 from typing import Any
 
 import lightning.pytorch as L
@@ -22,6 +24,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlkit.config.values import BATCH_SIZE, require
+from dlkit.data.file_samples import FileSplit, SampleFiles, decode_sample
 from dlkit.data.new_inputs import NewInputs
 from dlkit.data.samples import (
     LoadedData,
@@ -30,9 +33,12 @@ from dlkit.data.samples import (
     checked_targets,
     to_float,
 )
-from dlkit.data.sampling import batch_loader
+from dlkit.data.sampling import batch_loader, loader_settings, training_position
 from dlkit.data.splits import split_indices
-from dlkit.errors import DataError
+from dlkit.data.storage import check_storage, choose_storage
+from dlkit.errors import ConfigError, DataError
+
+log = logging.getLogger(__name__)
 
 TASKS = ("classification", "regression")
 
@@ -52,7 +58,14 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
             validation fold (set by `cv.folds` / `cv.fold`).
         normalize: standardize each channel/feature with training-part statistics.
         augmentation: an `nn.Module` applied to training batches only (`configs/augmentation/`).
-        num_workers, pin_memory, persistent_workers: passed to the DataLoaders.
+        storage: memory, stream or auto (`dlkit.data.storage`); memory_budget: GB that `auto`
+            lets decoded training data take (None: half the available memory).
+        skip_bad_files: streamed files that cannot be decoded are skipped and counted in
+            summary.json (`skipped_files`) instead of stopping the run.
+        standardization_sample: streamed data: how many training files (seeded choice) the
+            standardization statistics are computed from.
+        num_workers, pin_memory, persistent_workers: passed to the DataLoaders; None chooses
+            (`dlkit.data.sampling.loader_settings`).
 
     Subclass a modality's base (`ImageDataModule`, `SequenceDataModule`, `TableDataModule`) and
     return the samples from `load`:
@@ -62,6 +75,10 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
                 x = torch.load(f"{self.data_dir}/images.pt")  # [N, C, H, W] uint8
                 y = torch.load(f"{self.data_dir}/labels.pt")  # [N] class indices
                 return LoadedData(x=x, y=y, class_names=["cat", "dog"])
+
+    A data set read from files can also stream: its `list_files` returns them (and a reader of
+    one file), and `data.storage` chooses between decoding them all (`load`) and decoding them
+    in the loader's workers.
     """
 
     #: "image" [C, H, W], "sequence" [T, F], "table" [F] (packs add theirs): which nets fit.
@@ -86,9 +103,13 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         fold: int = 0,
         normalize: bool = True,
         augmentation: nn.Module | None = None,
-        num_workers: int = 0,
-        pin_memory: bool = False,
-        persistent_workers: bool = False,
+        storage: str = "auto",
+        memory_budget: float | None = None,
+        skip_bad_files: bool = False,
+        standardization_sample: int = 2000,
+        num_workers: int | None = None,
+        pin_memory: bool | None = None,
+        persistent_workers: bool | None = None,
     ) -> None:
         super().__init__()
         self.data_dir = data_dir
@@ -102,22 +123,32 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         self.fold = fold
         self.normalize = normalize
         self.augmentation = augmentation
-        self.loader_kwargs = {
-            "num_workers": num_workers,
-            "pin_memory": pin_memory,
-            "persistent_workers": persistent_workers and num_workers > 0,
-        }
-        self.datasets: dict[str, TensorDataset] = {}
+        self.storage = check_storage(storage)
+        self.memory_budget = memory_budget
+        self.skip_bad_files = skip_bad_files
+        self.standardization_sample = standardization_sample
+        self.loader_choices = (num_workers, pin_memory, persistent_workers)
+        #: what setup chose for `storage`: "memory" or "stream"
+        self.storage_used: str | None = None
+        #: streamed files that could not be decoded and were skipped (`skip_bad_files`)
+        self.skipped_files: list[str] = []
+        self.datasets: dict[str, TensorDataset | FileSplit] = {}
         self.class_names: list[str] | None = None
         self.mean: torch.Tensor | None = None
         self.std: torch.Tensor | None = None
         self._input_shape: tuple[int, ...] | None = None
         self.test_index: np.ndarray | None = None  # test rows in `load`'s samples (None: shipped)
+        self._resumed: tuple[int, int] | None = None  # a checkpoint's place in its epoch
 
     # ----------------------------------------------------------------- for subclasses
     def load(self) -> LoadedData:
         """All samples (x: [N, *input_shape], y: [N] class indices or [N] values)."""
         raise NotImplementedError
+
+    def list_files(self) -> tuple[SampleFiles, SampleFiles | None] | None:
+        """The data set's files (and its own test files, or None), for `data.storage=stream`:
+        listing only, no decoding. None (the default): the data is not read from files."""
+        return None
 
     def encode(self, x: Any, train_index: np.ndarray | None) -> torch.Tensor:
         """Samples as a tensor. Tables fit their column encoding on `train_index` rows here;
@@ -130,12 +161,13 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
 
     def standardization(self, x_train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and std per channel/feature (the sample axis `feature_axis`) of the training
-        part, shaped to broadcast. Summed in float64 over chunks, so that a large uint8 image
-        set never exists as one float64 copy in memory."""
+        part, shaped to broadcast. Summed in float64 over chunks of about 32 MB, so that a large
+        uint8 image set never exists as one float64 copy in memory."""
         axis = self.feature_axis % (x_train.ndim - 1) + 1
         dims = [d for d in range(x_train.ndim) if d != axis]
         total = total_sq = 0.0
-        for chunk in x_train.split(4096):
+        rows = max(1, 2**22 // max(x_train[0].numel(), 1))
+        for chunk in x_train.split(rows):
             chunk = to_float(chunk).double()
             total = total + chunk.sum(dim=dims, keepdim=True)
             total_sq = total_sq + chunk.square().sum(dim=dims, keepdim=True)
@@ -191,6 +223,17 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
             from dlkit.data.augmentation import check_augmentation_fits
 
             check_augmentation_fits(self.augmentation, self.modality, type(self).__name__)
+        files = self.list_files()
+        self.storage_used = choose_storage(
+            self.storage,
+            self._decoded_bytes(files[0]) if files else 0,
+            self.memory_budget,
+            type(self).__name__,
+            can_stream=files is not None,
+        )
+        if self.storage_used == "stream":
+            self._setup_streamed(*files)
+            return
         data = self.load()
         name = type(self).__name__
         y = checked_targets(data.y, "y", self.task, name)
@@ -229,6 +272,89 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         if self.normalize:
             self.mean, self.std = self.standardization(x[train])
 
+    def _decoded_bytes(self, files: SampleFiles) -> float:
+        """What the samples of `files` take decoded: the first one's size times their count."""
+        sample = files.read(str(files.paths[0]))
+        return float(len(files.paths) * sample.numel() * sample.element_size())
+
+    def _setup_streamed(self, files: SampleFiles, test_files: SampleFiles | None) -> None:
+        """Splits, class names and statistics from the file list and a sample of the files:
+        nothing here grows with the data set but the list itself."""
+        name = type(self).__name__
+        y = checked_targets(files.labels, "y", self.task, name)
+        train, val, test = split_indices(
+            y.numpy(),
+            val_fraction=self.val_fraction,
+            test_fraction=self.test_fraction,
+            seed=self.seed,
+            stratify=self.task == "classification",
+            num_folds=self.num_folds,
+            fold=self.fold,
+            has_test=test_files is not None,
+            train_fraction=self.train_fraction,
+        )
+        self.datasets = {"train": FileSplit(files, train), "val": FileSplit(files, val)}
+        if test_files is None:
+            self.datasets["test"], self.test_index = FileSplit(files, test), test
+        else:
+            checked_targets(test_files.labels, "y_test", self.task, name)
+            self.datasets["test"] = FileSplit(test_files)
+        self._input_shape = files.sample_shape()
+        self.class_names = files.class_names
+        if self.task == "classification":
+            self.class_names = checked_class_names(y, files.class_names)
+        if self.normalize:
+            workers = self._loader_kwargs(per_sample=True)["num_workers"]
+            x, bad = decode_sample(
+                self.datasets["train"], self.standardization_sample, self.seed, workers
+            )
+            self._check_bad_files(bad)
+            self.mean, self.std = self.standardization(x)
+        log.info(
+            "data.storage=stream: %d files listed; standardization from %d training files",
+            len(files.paths) + (len(test_files.paths) if test_files else 0),
+            min(self.standardization_sample, len(self.datasets["train"])),
+        )
+
+    def _check_bad_files(self, messages: list[str]) -> None:
+        """Stop on the first file that could not be decoded, or count them (skip_bad_files)."""
+        if not messages:
+            return
+        if not self.skip_bad_files:
+            raise DataError(
+                f"{messages[0]}; or set data.skip_bad_files=true to skip such files and count "
+                "them in summary.json"
+            )
+        for message in messages:
+            if message not in self.skipped_files:  # each epoch meets it again: once is enough
+                log.warning("skipped (data.skip_bad_files=true): %s", message)
+                self.skipped_files.append(message)
+
+    def samples(self, split: str, count: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The first `count` samples of a split and their targets, decoded (for previews, an
+        export's example batch): in memory or read from their files."""
+        if split not in self.datasets:
+            self._require(split)
+        data = self.datasets[split]
+        if isinstance(data, FileSplit):
+            decoded = [data[i] for i in range(min(count, len(data)))]
+            self._check_bad_files([s.message for s in decoded if not isinstance(s, tuple)])
+            good = [s for s in decoded if isinstance(s, tuple)]
+            return torch.stack([x for x, _ in good]), torch.stack([y for _, y in good])
+        x, y = data.tensors
+        return x[:count], y[:count]
+
+    def state_dict(self) -> dict:
+        """What training fitted (`NewInputs.state_dict`), and where training stood within its
+        epoch when the checkpoint was taken: a resumed run continues with the next batch."""
+        position = training_position(self.trainer)
+        return {**super().state_dict(), "train_position": list(position) if position else None}
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        position = state.get("train_position")
+        self._resumed = tuple(position) if position else None
+
     def train_dataloader(self) -> DataLoader:
         return self._loader("train", shuffle=True)
 
@@ -242,7 +368,14 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         return self._loader("test", shuffle=False)
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
-        x, y = batch
+        x, y, *bad = batch  # streamed batches: the files that could not be decoded
+        if bad:
+            self._check_bad_files(bad[0])
+            if len(x) == 0:
+                raise DataError(
+                    "no file of a whole batch could be decoded (the first: "
+                    f"{bad[0][0]}): check the data folder"
+                )
         training = self.trainer is not None and self.trainer.training
         return self.transform_batch(x, augment=training), y
 
@@ -268,15 +401,26 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
     def _require(self, split: str) -> tuple[torch.Tensor, ...]:
         if split not in self.datasets:
             raise RuntimeError(f"{type(self).__name__}.setup() must run before using {split} data")
+        if isinstance(self.datasets[split], FileSplit):
+            raise ConfigError(
+                f"{type(self).__name__} streams its files (data.storage=stream), and this needs "
+                "every sample in memory (a classical baseline, say): set data.storage=memory"
+            )
         return self.datasets[split].tensors
 
+    def _loader_kwargs(self, per_sample: bool) -> dict:
+        return loader_settings(*self.loader_choices, per_sample=per_sample, trainer=self.trainer)
+
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
-        self._require(split)
+        if split not in self.datasets:
+            self._require(split)
+        dataset = self.datasets[split]
         return batch_loader(
-            self.datasets[split],
+            dataset,
             self.batch_size,
             shuffle=shuffle,
             seed=self.seed,
             trainer=self.trainer,
-            **self.loader_kwargs,
+            resumed=self._resumed if shuffle else None,
+            **self._loader_kwargs(per_sample=isinstance(dataset, FileSplit)),
         )

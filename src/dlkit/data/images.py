@@ -5,6 +5,8 @@
 - `TorchvisionDataModule`: MNIST, Fashion-MNIST and CIFAR-10 through torchvision's own classes.
 """
 
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from dlkit.data.base import BaseDataModule
+from dlkit.data.file_samples import SampleFiles
 from dlkit.data.samples import LoadedData, to_float
 from dlkit.errors import DataError
 
@@ -74,6 +77,43 @@ class ImageDataModule(BaseDataModule):
             return read_images(list_images(path), channels, (height, width))
         return super().read_inputs(path)
 
+    def input_batches(self, path: str | Path, batch_size: int) -> Iterator[torch.Tensor]:
+        """Image files or a folder of them decoded in the loader's workers a batch at a time,
+        resized and standardized as in training; arrays (.npz, .npy, .pt) are read at once."""
+        path = Path(path).expanduser()
+        if path.is_file() and path.suffix.lower() in ARRAY_SUFFIXES:
+            yield from super().input_batches(path, batch_size)
+            return
+        from torch.utils.data import DataLoader
+
+        from dlkit.data.file_samples import FileSplit, collate_files
+        from dlkit.data.image_files import list_images, read_image
+        from dlkit.data.new_inputs import warn_if_far
+        from dlkit.data.sampling import loader_settings
+
+        self.load_inputs_check()
+        channels, height, width = self._input_shape
+        paths = [str(f) for f in list_images(path)]
+        files = SampleFiles(
+            paths=paths,
+            labels=torch.zeros(len(paths), dtype=torch.long),
+            class_names=[],
+            read=partial(read_image, channels=channels, size=(height, width)),
+        )
+        workers = loader_settings(None, False, False, per_sample=True, trainer=None)
+        loader = DataLoader(
+            FileSplit(files), batch_size=batch_size, collate_fn=collate_files, **workers
+        )
+        far = values = 0
+        for x, _, bad in loader:
+            if bad:
+                raise DataError(bad[0])
+            x = self.transform_batch(x, augment=False)
+            far += self.far_from_training(x) * x.numel()
+            values += x.numel()
+            yield x
+        warn_if_far(far / max(values, 1), path)
+
     def read_input_targets(self, path: Path) -> torch.Tensor | None:
         """A folder in the training layout (a subfolder per class) gives each image's class."""
         if not path.is_dir():
@@ -123,10 +163,11 @@ class ImageFolderDataModule(ImageDataModule):
 
         path/cat/001.jpg, path/cat/002.png, …, path/dog/001.jpg, …
 
-    All images are decoded once into memory as uint8, converted to `channels` (1: grayscale,
-    3: RGB) and resized to `image_size` [H, W] (null: keep the size, which must then be the same
-    for all). `test_path`: a test folder of your own in the same layout (else a test split is
-    drawn from `path`).
+    Images are converted to `channels` (1: grayscale, 3: RGB) and resized to `image_size` [H, W]
+    (null: keep the size, which must then be the same for all), as uint8: all decoded once into
+    memory, or decoded in the loader's workers as batches need them (`data.storage`, the
+    default `auto` streams folders larger than the memory budget). `test_path`: a test folder of
+    your own in the same layout (else a test split is drawn from `path`).
     """
 
     def __init__(
@@ -143,40 +184,71 @@ class ImageFolderDataModule(ImageDataModule):
         self.image_size = tuple(image_size) if image_size else None
         self.channels = channels
         self.test_path = test_path
+        self._listed: tuple[SampleFiles, SampleFiles | None] | None = None
 
-    def load(self) -> LoadedData:
+    def list_files(self) -> tuple[SampleFiles, SampleFiles | None]:
+        """The folder's image files and their classes (and the test folder's): listed, not read."""
         if self.net_inputs.get("size"):  # read once at the net's size, not resized twice
             self.image_size = tuple(self.net_inputs["size"])
-        x, y, class_names = self._read_folder(Path(self.path).expanduser())
-        x_test = y_test = None
+        files = self._list_folder(Path(self.path).expanduser())
+        test = None
         if self.test_path:
-            x_test, y_test, test_names = self._read_folder(Path(self.test_path).expanduser())
-            if test_names != class_names:
+            test = self._list_folder(Path(self.test_path).expanduser())
+            if test.class_names != files.class_names:
                 raise DataError(
-                    f"the test folder {self.test_path} has classes {test_names}, the training "
-                    f"folder {self.path} has {class_names}: both need the same class subfolders"
+                    f"the test folder {self.test_path} has classes {test.class_names}, the "
+                    f"training folder {self.path} has {files.class_names}: both need the same "
+                    "class subfolders"
                 )
-        return LoadedData(x, y, x_test, y_test, class_names)
+        if self.image_size is None and self.storage != "memory":
+            self._check_one_size(files)
+        self._listed = files, test
+        return files, test
 
-    def _read_folder(self, root: Path) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    def load(self) -> LoadedData:
+        """Every image decoded, in the main process (`data.storage=memory`)."""
+        from dlkit.data.image_files import read_images
+
+        files, test = self._listed or self.list_files()
+        x = read_images([Path(p) for p in files.paths], self.channels, self.image_size)
+        if test is None:
+            return LoadedData(x, files.labels, class_names=files.class_names)
+        x_test = read_images([Path(p) for p in test.paths], self.channels, self.image_size)
+        return LoadedData(x, files.labels, x_test, test.labels, files.class_names)
+
+    def _check_one_size(self, files: SampleFiles) -> None:
+        """Streamed images are decoded one at a time, so unequal sizes would only show mid-epoch:
+        without `image_size`, a few files are compared first and streaming needs the size set."""
+        shapes = {files.read(str(p)).shape for p in files.paths[:: max(len(files.paths) // 8, 1)]}
+        if len(shapes) > 1:
+            raise DataError(
+                f"the images have different sizes ({sorted(shapes)[:3]}…): set "
+                "data.image_size=[H, W] to resize them all"
+            )
+
+    def _list_folder(self, root: Path) -> SampleFiles:
         from torchvision.datasets import ImageFolder
+
+        from dlkit.data.image_files import read_image
 
         if not root.is_dir():
             raise DataError(
                 f"image folder not found: {root}. Point data.path at a folder with one "
                 "subfolder of images per class"
             )
-        try:  # ImageFolder finds the classes and files; the decoding is done here, in one pass
+        try:  # ImageFolder finds the classes and files; they are decoded elsewhere
             folder = ImageFolder(str(root), loader=str)
         except FileNotFoundError as error:
             raise DataError(
                 f"{root} is not an image folder ({error}): it needs one subfolder per class, "
                 "each holding image files"
             ) from error
-        from dlkit.data.image_files import read_images
-
-        x = read_images([Path(p) for p, _ in folder.samples], self.channels, self.image_size)
-        return x, torch.tensor(folder.targets), list(folder.classes)
+        return SampleFiles(
+            paths=[p for p, _ in folder.samples],
+            labels=torch.tensor(folder.targets),
+            class_names=list(folder.classes),
+            read=partial(read_image, channels=self.channels, size=self.image_size),
+        )
 
 
 # name -> (torchvision class, folder its files go in, where to get them, class names or None)

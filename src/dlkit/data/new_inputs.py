@@ -8,6 +8,7 @@ of new samples into the tensor the model takes.
 """
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,19 @@ log = logging.getLogger(__name__)
 # FAR_SHARE of them in new inputs means they were most likely scaled differently (0..16 digits
 # against [0, 1] training images), and predictions on them mean little.
 FAR, FAR_SHARE = 6.0, 0.01
+
+
+def warn_if_far(share: float, path: Any) -> None:
+    """Warn when more than FAR_SHARE of the standardized new inputs lie far from training's."""
+    if share > FAR_SHARE:
+        log.warning(
+            "%.1f%% of the values in %s lie more than %g standard deviations from the "
+            "training data's: were the inputs scaled as the training data were (images as "
+            "uint8 0..255 or floats in [0, 1])? Predictions on them mean little.",
+            100 * share,
+            path,
+            FAR,
+        )
 
 
 class NewInputs:
@@ -77,11 +91,7 @@ class NewInputs:
 
         The result is ready for `model(x)`; it does not pass through `on_after_batch_transfer`.
         """
-        if self._input_shape is None:
-            raise DataError(
-                f"{type(self).__name__} has no fitted preprocessing yet: call setup() or "
-                "load_state_dict(checkpoint[...]) with the training run's state first"
-            )
+        self.load_inputs_check()
         x = self.encode(self.read_inputs(Path(path).expanduser()), None)
         if not isinstance(x, torch.Tensor):
             x = torch.as_tensor(np.asarray(x))
@@ -96,15 +106,7 @@ class NewInputs:
             self.check_finite(x, path)
         x = self.transform_batch(x.cpu(), augment=False)
         x = x.float() if x.is_floating_point() else x  # token ids stay integers
-        if (share := self.far_from_training(x)) > FAR_SHARE:
-            log.warning(
-                "%.1f%% of the values in %s lie more than %g standard deviations from the "
-                "training data's: were the inputs scaled as the training data were (images as "
-                "uint8 0..255 or floats in [0, 1])? Predictions on them mean little.",
-                100 * share,
-                path,
-                FAR,
-            )
+        warn_if_far(self.far_from_training(x), path)
         return x
 
     def check_finite(self, x: torch.Tensor, path: str | Path) -> None:
@@ -125,6 +127,21 @@ class NewInputs:
             f"{where}: the model cannot predict from them. Fill or drop those values and run "
             "make predict again"
         )
+
+    def load_inputs_check(self) -> None:
+        """New inputs need what training fitted: stop with the fix when it is not there."""
+        if self._input_shape is None:
+            raise DataError(
+                f"{type(self).__name__} has no fitted preprocessing yet: call setup() or "
+                "load_state_dict(checkpoint[...]) with the training run's state first"
+            )
+
+    def input_batches(self, path: str | Path, batch_size: int) -> Iterator[torch.Tensor]:
+        """New inputs in batches ready for the model, in file order (`make predict`): read at
+        once and sliced here; data modules of files stream them (image folders)."""
+        x = self.load_inputs(path)
+        for start in range(0, len(x), batch_size):
+            yield x[start : start + batch_size]
 
     def far_from_training(self, x: torch.Tensor) -> float:
         """The share of standardized values in `x` beyond FAR training standard deviations."""

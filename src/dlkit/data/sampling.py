@@ -7,20 +7,26 @@ pads only the training split (every rank must take the same number of steps) and
 shuffle with (seed, epoch), so a resumed run sees the same data order as an uninterrupted one.
 
 Resuming needs more than the seed: a checkpoint taken mid-epoch (on SIGTERM) must continue with
-the batch after the last one trained. The training loop knows how many that is once the
-checkpoint is restored, so the sampler asks it (`batches_done`) when a pass begins, i.e. when the
-first batch is drawn, which Lightning does after restoring and after setting the epoch. (Lightning's
-own `state_dict`/`load_state_dict` route for loaders does not help here: it restores loader states
-only into loaders made after the checkpoint is read, and the schedulers' step count makes the
-training loader earlier.) With worker processes the first batches are drawn as the iterator is
-made, before that: exact resumption needs `num_workers=0`, the default for in-memory data.
+the batch after the last one trained. The data module stores where training stood (epoch and
+batches done, `training_position`) in every checkpoint and hands it to the sampler of the resumed
+run (`resume_at`). Lightning's own `state_dict`/`load_state_dict` route for loaders does not help
+here: it restores loader states only into loaders made after the checkpoint is read, and the
+schedulers' step count makes the training loader earlier. Nor can the sampler ask the training
+loop when a pass begins: with worker processes (streamed files) the first batches are drawn as the
+iterator is made, before Lightning sets the epoch and its progress for the resumed pass.
+
+Per-sample data sets (files decoded in workers, `dlkit.data.file_samples`) use the same sampler as
+the loader's `batch_sampler`: the same order, shares and resumption, a sample per index.
 """
 
 import math
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Iterator
 
 import torch
-from torch.utils.data import DataLoader, SequentialSampler, TensorDataset
+from torch.utils.data import DataLoader, Dataset, SequentialSampler
+
+from dlkit.data.file_samples import FileSplit, collate_files
 
 
 class ShardedBatchSampler:
@@ -45,16 +51,28 @@ class ShardedBatchSampler:
         self.world_size = world_size
         self.drop_last = drop_last
         self.epoch = 0
-        #: how many batches of this epoch were trained already (a resumed run); None: none
-        self.batches_done: Callable[[], int] | None = None
+        #: (epoch, batches done) of a resumed run's unfinished epoch, until that epoch is over
+        self.resumed: tuple[int, int] | None = None
 
     def set_epoch(self, epoch: int) -> None:
-        """Called by Lightning at the start of each epoch."""
+        """Called by Lightning at the start of each epoch (after the first iterator is made)."""
         self.epoch = epoch
+        if self.resumed and self.resumed[0] != epoch:
+            self.resumed = None
 
-    def _rank_indices(self) -> torch.Tensor:
+    @property
+    def sampler(self) -> "ShardedBatchSampler":
+        """Itself. As a loader's `batch_sampler` (per-sample data), Lightning sets the epoch of
+        `batch_sampler.sampler`, not of the batch sampler."""
+        return self
+
+    def resume_at(self, epoch: int, batches_done: int) -> None:
+        """Continue epoch `epoch` after its first `batches_done` batches (a resumed run)."""
+        self.resumed = (epoch, batches_done)
+
+    def _rank_indices(self, epoch: int) -> torch.Tensor:
         if self.shuffle:
-            generator = torch.Generator().manual_seed(self.seed + self.epoch)
+            generator = torch.Generator().manual_seed(self.seed + epoch)
             order = torch.randperm(self.num_samples, generator=generator)
         else:
             order = torch.arange(self.num_samples)
@@ -78,8 +96,8 @@ class ShardedBatchSampler:
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self) -> Iterator[list[int]]:
-        indices = self._rank_indices()
-        skip = self.batches_done() if self.batches_done else 0
+        epoch, skip = self.resumed or (self.epoch, 0)
+        indices = self._rank_indices(epoch)
         for start in range(skip * self.batch_size, len(indices), self.batch_size):
             batch = indices[start : start + self.batch_size]
             if self.drop_last and len(batch) < self.batch_size:
@@ -106,7 +124,7 @@ class ResumableDataLoader(DataLoader):
     """
 
     def __init__(self, *args, **kwargs) -> None:
-        sampler = kwargs.get("sampler")
+        sampler = kwargs.get("sampler") or kwargs.get("batch_sampler")
         if kwargs.get("generator") is None and isinstance(sampler, ShardedBatchSampler):
             kwargs["generator"] = torch.Generator().manual_seed(sampler.seed)
         super().__init__(*args, **kwargs)
@@ -118,14 +136,63 @@ class ResumableDataLoader(DataLoader):
         pass
 
 
-def batch_loader(
-    dataset: TensorDataset, batch_size: int, *, shuffle: bool, seed: int, trainer, **loader_kwargs
-) -> ResumableDataLoader:
-    """The loader of one split: whole batches per index lookup, this rank's share of them.
+def training_position(trainer) -> tuple[int, int] | None:
+    """(epoch, batches trained) when `trainer` stands inside a training epoch; None between
+    epochs and outside training (a checkpoint taken then starts the next epoch afresh)."""
+    if trainer is None or trainer.state.fn != "fit":
+        return None
+    epochs = trainer.fit_loop.epoch_progress.current
+    if epochs.started <= epochs.processed:  # the epoch's batches are all done
+        return None
+    return epochs.processed, trainer.fit_loop.epoch_loop.batch_progress.current.processed
 
-    `trainer` (None outside a Trainer) gives the rank, the world size and, for training, how
-    many batches of the epoch a resumed run has trained already. `loader_kwargs` go to the
-    DataLoader (num_workers, pin_memory, persistent_workers).
+
+def loader_settings(
+    num_workers: int | None,
+    pin_memory: bool | None,
+    persistent_workers: bool | None,
+    *,
+    per_sample: bool,
+    trainer,
+) -> dict:
+    """DataLoader settings, the unset (None) ones chosen for the data and the machine.
+
+    Workers: none for in-memory batches (one lookup each: a worker would only add copying); for
+    files decoded per sample, one per core available to this process, shared by the processes of
+    this node, at most 8. Workers persist across epochs and prefetch 2 batches each (PyTorch's
+    default). `pin_memory` when batches go to a CUDA device.
+    """
+    if num_workers is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        local_processes = max(getattr(trainer, "num_devices", 1) or 1, 1) if trainer else 1
+        num_workers = min(8, max(1, (cores or 1) // local_processes)) if per_sample else 0
+    if pin_memory is None:
+        pin_memory = bool(trainer and trainer.strategy.root_device.type == "cuda")
+    if persistent_workers is None:
+        persistent_workers = True
+    return {
+        "num_workers": num_workers,
+        "pin_memory": pin_memory,
+        "persistent_workers": persistent_workers and num_workers > 0,
+    }
+
+
+def batch_loader(
+    dataset: Dataset,
+    batch_size: int,
+    *,
+    shuffle: bool,
+    seed: int,
+    trainer,
+    resumed: tuple[int, int] | None = None,
+    **loader_kwargs,
+) -> ResumableDataLoader:
+    """The loader of one split: this rank's share of its batches, in a seeded order.
+
+    `dataset`: in-memory tensors (a whole batch per index lookup) or files (`FileSplit`, decoded
+    a sample at a time in the workers). `trainer` (None outside a Trainer) gives the rank and the
+    world size; `resumed` the (epoch, batches done) a resumed training run continues from.
+    `loader_kwargs` go to the DataLoader (num_workers, pin_memory, persistent_workers).
     """
     rank, world_size = (trainer.global_rank, trainer.world_size) if trainer else (0, 1)
     shuffle = shuffle and not (trainer and trainer.overfit_batches)  # overfit: the same batches
@@ -140,8 +207,11 @@ def batch_loader(
         # a last training batch of one sample would break batch norm: leave it out
         drop_last=shuffle and per_rank % batch_size == 1,
     )
-    if shuffle and trainer:  # training: a resumed run continues mid-epoch where it stopped
-        progress = trainer.fit_loop.epoch_loop.batch_progress
-        sampler.batches_done = lambda: progress.current.ready
+    if shuffle and resumed:  # training: a resumed run continues mid-epoch where it stopped
+        sampler.resume_at(*resumed)
+    if isinstance(dataset, FileSplit):  # a sample per index, decoded in the workers
+        return ResumableDataLoader(
+            dataset, batch_sampler=sampler, collate_fn=collate_files, **loader_kwargs
+        )
     # batch_size=None: each sampler item is a whole batch of indices, fetched in one lookup
     return ResumableDataLoader(dataset, sampler=sampler, batch_size=None, **loader_kwargs)

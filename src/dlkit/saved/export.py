@@ -74,5 +74,5 @@ def export(cfg: DictConfig) -> dict:
 def _test_batch(datamodule, size: int = 32) -> torch.Tensor:
     """A batch of test inputs as the exported model takes them: not yet standardized, 8-bit
     images as floats in [0, 1] (other integers, such as token ids, as they are)."""
-    x = datamodule.datasets["test"].tensors[0][:size]
+    x = datamodule.samples("test", size)[0]
     return to_float(x) if x.dtype == torch.uint8 else x

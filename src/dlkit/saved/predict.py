@@ -28,16 +28,17 @@ def predict(cfg: DictConfig) -> pd.DataFrame:
                 "input=<file or folder>"
             )
         run = load_run(command.ckpt_path, "predict")
-        x = run.datamodule.load_inputs(inputs)
-        if x.is_floating_point():  # e.g. a float64 .npy for a float32 net; token ids stay
-            x = x.to(next(run.model.parameters()).dtype)
-        with torch.inference_mode():
-            outputs = torch.cat(
-                [
-                    run.model.predict_from_outputs(run.model(x[i : i + cfg.batch_size]))
-                    for i in range(0, len(x), cfg.batch_size)
-                ]
-            )
+        dtype = next(run.model.parameters()).dtype
+        outputs, far, numbers = [], 0.0, 0
+        # batch by batch: an image folder is decoded as it goes, never held whole in memory
+        for x in run.datamodule.input_batches(inputs, cfg.batch_size):
+            if x.is_floating_point():  # e.g. a float64 .npy for a float32 net; token ids stay
+                x = x.to(dtype)
+            with torch.inference_mode():
+                outputs.append(run.model.predict_from_outputs(run.model(x)))
+            far += run.datamodule.far_from_training(x) * x.numel()
+            numbers += x.numel()
+        outputs = torch.cat(outputs)
         table = prediction_table(outputs, run.datamodule.task, run.datamodule.class_names)
         # each row beside what the data module says it is (the image's file, the text)
         for column, values in reversed(run.datamodule.input_columns(Path(inputs)).items()):
@@ -51,7 +52,7 @@ def predict(cfg: DictConfig) -> pd.DataFrame:
             task=run.datamodule.task,
             predictions=str(path),
             num_inputs=len(table),
-            far_from_training=run.datamodule.far_from_training(x),
+            far_from_training=far / max(numbers, 1),
         )
     return table
 

@@ -70,7 +70,13 @@ def fit_and_test(cfg: DictConfig, folder: RunFolder) -> dict:
         "epochs": trainer.current_epoch,
         # the samples of each split (the training split after data.train_fraction)
         "samples": {split: len(data) for split, data in datamodule.datasets.items()},
+        "storage": datamodule.storage_used,
     }
+    if datamodule.skipped_files:  # data.skip_bad_files: what was left out (this process's)
+        result["skipped_files"] = {
+            "count": len(datamodule.skipped_files),
+            "files": datamodule.skipped_files[:20],
+        }
     for callback in trainer.callbacks:  # the test report, a learning-rate finder's suggestion
         result.update(getattr(callback, "run_summary", None) or {})
     if baseline:

@@ -1,0 +1,220 @@
+"""`make bench ARGS="--tasks files"`: image folders larger than memory, four ways side by side.
+
+JPEG folders of 2,000, 20,000 and 100,000 images (64x64, 10 classes; written once under
+data/bench_files/) are trained on for one epoch by a net small enough that the data path is the
+bottleneck (a 12288-8-10 MLP), each in a fresh process, interleaved round by round:
+
+- hand:   a hand-written torchvision `ImageFolder` + `DataLoader` loop with the same workers;
+- memory: `make train … data.storage=memory` (every image decoded before the first step; no
+          workers, its default: a batch is one index lookup);
+- stream: `make train … data.storage=stream` (files decoded in the loader's workers);
+- litdata: `make train data=litdata` on chunks `make optimize` wrote (once per size, not timed).
+
+Reported (medians over the rounds): seconds from the process's start to its first training step,
+images/s over the training epoch (first step to the epoch's end), and the peak memory of the
+process and its workers together (the sum of their proportional set sizes, sampled every 0.1 s
+from /proc: a page shared by n processes counts 1/n in each).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data" / "bench_files"
+SIZE, CLASSES = 64, 10
+VARIANTS = ("hand", "memory", "stream", "litdata")
+TINY_NET = ("model=mlp", "model.net.hidden_sizes=[8]")
+
+
+def _write_images(args: tuple[Path, int, int]) -> None:
+    import numpy as np
+    from PIL import Image
+
+    folder, start, stop = args
+    rng = np.random.default_rng(start)
+    for i in range(start, stop):
+        label = i % CLASSES
+        pixels = rng.integers(0, 160, (SIZE, SIZE, 3), dtype=np.uint8)
+        pixels[:, label * SIZE // CLASSES : (label + 1) * SIZE // CLASSES] += 90  # a learnable band
+        Image.fromarray(pixels).save(folder / f"class{label}" / f"{i:06d}.jpg", quality=90)
+
+
+def image_folder(count: int) -> Path:
+    """data/bench_files/<count>/class<k>/<i>.jpg, written once (a `.complete` file marks it)."""
+    from multiprocessing import Pool
+
+    folder = DATA / str(count)
+    if (folder / ".complete").is_file():
+        return folder
+    for label in range(CLASSES):
+        (folder / f"class{label}").mkdir(parents=True, exist_ok=True)
+    step = 1000
+    with Pool(os.cpu_count()) as pool:
+        pool.map(_write_images, [(folder, s, min(s + step, count)) for s in range(0, count, step)])
+    (folder / ".complete").touch()
+    return folder
+
+
+def chunks(count: int, folder: Path, workers: int) -> Path:
+    """LitData chunks of the folder (`make optimize`), written once."""
+    out = DATA / f"chunks_{count}"
+    if not (out / "dlkit.json").is_file():
+        subprocess.run(
+            ["make", "--no-print-directory", "optimize", "data=image_folder",
+             f"data.path={folder}", f"data.image_size=[{SIZE},{SIZE}]", f"out={out}",
+             "overwrite=true", f"num_workers={workers}", f"paths.log_dir={DATA / 'logs'}"],
+            cwd=ROOT, env=_env(), check=True, capture_output=True,
+        )  # fmt: skip
+    return out
+
+
+def _env() -> dict:
+    leaked = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "ARGS")
+    env = {k: v for k, v in os.environ.items() if k not in leaked}
+    paths = [str(ROOT / "src"), str(ROOT / "benchmarks"), env.get("PYTHONPATH")]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
+    return env
+
+
+def _tree_pss_kb(pid: int) -> int:
+    """Memory of a process and all its descendants (kB): their proportional set sizes from
+    /proc, so that pages a worker shares with its parent (torch's libraries) count once, not
+    once per process as resident sets would."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def timed_run(command: list[str]) -> dict:
+    """Run a command that writes its clock (first step, epoch end, images) to $FILES_CLOCK; the
+    seconds to its first step, its images/s and the peak memory of its process tree."""
+    with tempfile.TemporaryDirectory() as scratch:
+        clock = Path(scratch) / "clock.json"
+        env = {**_env(), "FILES_CLOCK": str(clock), "OMP_NUM_THREADS": "1"}
+        start = time.time()
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        peak = 0
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, _tree_pss_kb(process.pid))
+                time.sleep(0.1)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        out, _ = process.communicate()
+        done.set()
+        sampler.join()
+        if process.returncode != 0 or not clock.is_file():
+            raise RuntimeError(f"{' '.join(command[:6])}… failed:\n{out[-3000:]}")
+        times = json.loads(clock.read_text())
+    return {
+        "first_step_s": times["first_step"] - start,
+        "images_per_s": times["images"] / (times["epoch_end"] - times["first_step"]),
+        "peak_gb": peak / 1e6,
+    }
+
+
+def command(variant: str, folder: Path, litdata_chunks: Path | None, workers: int) -> list[str]:
+    if variant == "hand":
+        return [sys.executable, str(ROOT / "benchmarks" / "hand_written_files.py"), str(folder),
+                str(workers)]  # fmt: skip
+    # in memory, batches are one index lookup each: no workers (its default); the others decode
+    common = [
+        *TINY_NET, "trainer.max_epochs=1", "data.batch_size=64",
+        f"data.num_workers={0 if variant == 'memory' else workers}",
+        "+callbacks.files_clock._target_=files_clock.FilesClock", "callbacks.reports=null",
+        "callbacks.rich_progress_bar=null", "extras.print_config=false",
+        f"paths.log_dir={DATA / 'logs'}",
+    ]  # fmt: skip
+    if variant == "litdata":
+        return [sys.executable, "-m", "dlkit.cli.train", "data=litdata",
+                f"data.path={litdata_chunks}", *common]  # fmt: skip
+    return [sys.executable, "-m", "dlkit.cli.train", "data=image_folder", f"data.path={folder}",
+            f"data.image_size=[{SIZE},{SIZE}]", f"data.storage={variant}", *common]  # fmt: skip
+
+
+def run_files(sizes: list[int], rounds: int, workers: int, variants: list[str], output: Path):
+    rows = []
+    for count in sizes:
+        print(f"{count} images: writing the folder (once)", flush=True)
+        folder = image_folder(count)
+        lit = chunks(count, folder, workers) if "litdata" in variants else None
+        results: dict[str, list[dict]] = {v: [] for v in variants}
+        for round_ in range(rounds):
+            for variant in variants:
+                result = timed_run(command(variant, folder, lit, workers))
+                results[variant].append(result)
+                print(f"  round {round_ + 1} {variant}: {result}", flush=True)
+        for variant in variants:
+            median = {
+                k: statistics.median(r[k] for r in results[variant]) for k in results[variant][0]
+            }
+            rows.append((count, variant, median))
+    text = report(rows, rounds, workers)
+    print(text)
+    _write_section(output, text)
+    return text
+
+
+def report(rows: list, rounds: int, workers: int) -> str:
+    hand = {count: m for count, v, m in rows if v == "hand"}
+    lines = [
+        "## Image folders: memory, stream and LitData beside a hand-written loop",
+        "",
+        f'`make bench ARGS="--tasks files"`: JPEG folders of {SIZE}x{SIZE} images, 10 classes, '
+        f"one epoch of a 12288-8-10 MLP, batches of 64, {workers} loader workers each, a fresh "
+        f"process per run; medians of {rounds} interleaved rounds on a shared 2-core machine "
+        "(other jobs ran beside it: expect ±20%). Peak memory: the proportional set sizes of "
+        "the process and its workers summed, sampled every 0.1 s.",
+        "",
+        "| images | variant | first step (s) | images/s | vs hand | peak memory (GB) |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for count, variant, m in rows:
+        ratio = m["images_per_s"] / hand[count]["images_per_s"] if count in hand else float("nan")
+        lines.append(
+            f"| {count:,} | {variant} | {m['first_step_s']:.1f} | {m['images_per_s']:,.0f} | "
+            f"{ratio:.2f}x | {m['peak_gb']:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _write_section(output: Path, text: str) -> None:
+    """Replace (or add) this section of results.md, leaving the other sections as they are."""
+    marker = "## Image folders: memory, stream and LitData"
+    old = output.read_text() if output.is_file() else ""
+    if marker in old:
+        before, rest = old.split(marker, 1)
+        after = rest.split("\n## ", 1)
+        old = before + (f"## {after[1]}" if len(after) > 1 else "")
+    output.write_text(old.rstrip() + "\n\n" + text)

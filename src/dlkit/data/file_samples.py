@@ -1,0 +1,92 @@
+"""Samples kept as files and decoded one by one in the DataLoader's workers (`data.storage=stream`).
+
+What stays in memory is the file list (a NumPy array of strings: list items of Python objects would
+be copied into each worker as their reference counts change) and the labels. A file that cannot be
+decoded does not kill the worker with a traceback: it comes back as a `BadFile` with its message,
+and the data module decides in the main process whether to stop on it or skip and count it
+(`data.skip_bad_files`).
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from dlkit.errors import DataError
+
+
+@dataclass
+class SampleFiles:
+    """A data set as files: `read(path)` decodes one into a sample tensor (uint8 for images).
+
+    `read` goes to the worker processes: a module-level function or a `functools.partial` of one.
+    """
+
+    paths: Sequence[str]
+    labels: torch.Tensor
+    class_names: list[str]
+    read: Callable[[str], torch.Tensor]
+
+    def sample_shape(self) -> tuple[int, ...]:
+        """The shape of one decoded sample (the first file's; the reader makes them all alike)."""
+        return tuple(self.read(str(self.paths[0])).shape)
+
+
+@dataclass
+class BadFile:
+    """A file that could not be decoded, and why (the reader's message names the file)."""
+
+    message: str
+
+
+class FileSplit(Dataset):
+    """One split's files and labels; `split[i]` decodes file i (in a worker)."""
+
+    def __init__(self, files: SampleFiles, index: np.ndarray | None = None) -> None:
+        paths = np.asarray([str(p) for p in files.paths])
+        self.paths = paths if index is None else paths[index]
+        self.labels = files.labels if index is None else files.labels[torch.as_tensor(index)]
+        self.read = files.read
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor] | BadFile:
+        try:
+            return self.read(str(self.paths[i])), self.labels[i]
+        except DataError as error:
+            return BadFile(str(error))
+
+
+def collate_files(samples: list) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """(x, y, messages of the files left out): the decoded samples stacked, the bad ones named."""
+    good = [s for s in samples if not isinstance(s, BadFile)]
+    bad = [s.message for s in samples if isinstance(s, BadFile)]
+    if not good:
+        return torch.empty(0), torch.empty(0, dtype=torch.long), bad
+    return torch.stack([x for x, _ in good]), torch.stack([y for _, y in good]), bad
+
+
+def decode_sample(
+    split: FileSplit, count: int, seed: int, num_workers: int
+) -> tuple[torch.Tensor, list[str]]:
+    """A seeded random sample of `count` files of the split, decoded (all of them when there are
+    fewer), and the messages of the files that could not be."""
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(split), generator=generator)
+    chosen = torch.sort(order[:count]).values.tolist()
+    loader = DataLoader(
+        torch.utils.data.Subset(split, chosen),
+        batch_size=256,
+        num_workers=num_workers,
+        collate_fn=collate_files,
+        generator=generator,  # not the global one: the model's initialization draws from it next
+    )
+    parts, bad = [], []
+    for x, _, messages in loader:
+        if len(x):
+            parts.append(x)
+        bad += messages
+    return (torch.cat(parts) if parts else torch.empty(0)), bad

@@ -1,0 +1,147 @@
+"""`data.storage=stream`: an image folder decoded by the loader's workers gives what the in-memory
+path gives (splits, statistics, metrics), `auto` picks by the memory budget, bad files are named
+or skipped, and predictions on a folder come a batch at a time."""
+
+import logging
+from pathlib import Path
+
+import pytest
+import torch
+
+from dlkit.data.file_samples import FileSplit
+from dlkit.data.images import ImageFolderDataModule
+from dlkit.errors import ConfigError, DataError
+from dlkit.training.run import train
+from tests.data.test_image_data import _image_folder
+from tests.helpers import FEW_BATCHES, compose_config, output, read_summary, run
+
+STREAM = ("data.storage=stream", "data.num_workers=1")
+
+
+def _folder_module(folder: Path, **kwargs) -> ImageFolderDataModule:
+    datamodule = ImageFolderDataModule(str(folder), image_size=(16, 16), **kwargs)
+    datamodule.setup("fit")
+    return datamodule
+
+
+def _labels(datamodule, split: str) -> list[int]:
+    data = datamodule.datasets[split]
+    return (data.labels if isinstance(data, FileSplit) else data.tensors[1]).tolist()
+
+
+def test_stream_and_memory_make_the_same_splits_and_statistics(tmp_path):
+    folder = _image_folder(tmp_path / "pictures", n=60)
+    memory = _folder_module(folder, storage="memory")
+    stream = _folder_module(folder, storage="stream", num_workers=0)
+    assert memory.storage_used == "memory" and stream.storage_used == "stream"
+    assert isinstance(stream.datasets["train"], FileSplit)
+    assert list(stream.test_index) == list(memory.test_index)
+    for split in ("train", "val", "test"):
+        assert _labels(stream, split) == _labels(memory, split)
+    assert stream.class_names == memory.class_names and stream.input_shape == memory.input_shape
+    # every training file is in the sample (2,000 by default): the same statistics
+    assert torch.allclose(stream.mean, memory.mean) and torch.allclose(stream.std, memory.std)
+    # a batch read from the files is the batch held in memory
+    (x_stream, y_stream, bad), (x_memory, y_memory) = (
+        next(iter(stream.val_dataloader())),
+        next(iter(memory.val_dataloader())),
+    )
+    assert bad == [] and torch.equal(x_stream, x_memory) and torch.equal(y_stream, y_memory)
+
+
+def test_standardization_from_a_sample_of_the_files_is_close_to_the_whole(tmp_path):
+    folder = _image_folder(tmp_path / "pictures", n=120)
+    whole = _folder_module(folder, storage="memory")
+    sampled = _folder_module(folder, storage="stream", num_workers=0, standardization_sample=20)
+    # 20 of 84 training images, 256 pixels each: the statistics differ by sampling error only.
+    # Tolerance: 0.03 of [0, 1] (pixels vary with sd 0.3; 20 images' means vary with sd ~0.01)
+    assert not torch.equal(sampled.mean, whole.mean)
+    assert torch.allclose(sampled.mean, whole.mean, atol=0.03)
+    assert torch.allclose(sampled.std, whole.std, atol=0.03)
+    seeded = _folder_module(folder, storage="stream", num_workers=0, standardization_sample=20)
+    assert torch.equal(seeded.mean, sampled.mean)  # the sample is seeded
+
+
+def _train(tmp_path: Path, name: str, folder: Path, *overrides: str) -> dict:
+    """A short run on the image folder in tmp_path/name: its summary."""
+    overrides = (
+        "data=image_folder",
+        f"data.path={folder}",
+        "data.image_size=[16,16]",
+        "data.batch_size=16",
+        "model=cnn",
+        "trainer.max_epochs=2",
+        *FEW_BATCHES,
+        *overrides,
+    )
+    cfg = compose_config("train", list(overrides), tmp_path / name, tmp_path / "data")
+    train(cfg)
+    return read_summary(Path(cfg.paths.output_dir))
+
+
+@pytest.mark.slow
+def test_stream_and_memory_train_to_the_same_metrics(tmp_path):
+    folder = _image_folder(tmp_path / "pictures", n=60)
+    memory = _train(tmp_path, "memory", folder, "data.storage=memory", "augmentation=image")
+    stream = _train(tmp_path, "stream", folder, *STREAM, "augmentation=image")
+    assert (memory["storage"], stream["storage"]) == ("memory", "stream")
+    # the same split, batches, statistics and per-step random draws: the same numbers
+    assert stream["test"] == memory["test"] and stream["val"] == memory["val"]
+    assert stream["samples"] == memory["samples"]
+
+
+def test_auto_streams_only_what_does_not_fit_the_budget(tmp_path, caplog):
+    folder = _image_folder(tmp_path / "pictures", n=20)
+    caplog.set_level(logging.INFO, logger="dlkit.data.storage")
+    # 20 images of 3 x 16 x 16 bytes: 15,360 bytes decoded
+    assert _folder_module(folder, memory_budget=1e-5).storage_used == "stream"
+    assert "chose stream" in caplog.text and "over data.memory_budget" in caplog.text
+    caplog.clear()
+    assert _folder_module(folder, memory_budget=1e-3).storage_used == "memory"
+    assert "chose memory" in caplog.text
+    assert _folder_module(folder).storage_used == "memory"  # half the free memory: plenty
+
+
+def test_bad_storage_settings_stop_with_the_choices(tmp_path):
+    result = run("-m", "dlkit.cli.train", "data.storage=disk", f"hydra.run.dir={tmp_path}")
+    assert result.returncode == 2
+    assert "data.storage must be one of memory, stream, auto, got 'disk'" in output(result)
+    assert "Traceback" not in output(result)
+    with pytest.raises(ConfigError, match=r"data\.storage must be one of"):
+        ImageFolderDataModule(str(tmp_path), storage="disk")
+    from dlkit.data.images import DigitsDataModule
+
+    with pytest.raises(ConfigError, match="DigitsDataModule is not read from files"):
+        DigitsDataModule(storage="stream").setup("fit")
+    digits = DigitsDataModule(storage="auto")
+    digits.setup("fit")
+    assert digits.storage_used == "memory"  # auto: in memory
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:200])  # the file stops in the middle of the image
+
+
+def test_a_corrupt_file_met_mid_epoch_is_named_or_skipped(tmp_path):
+    folder = _image_folder(tmp_path / "pictures", n=40)
+    _truncate(folder / "top" / "000.jpg")
+    # without standardization no file is read before the first step: the bad one is met mid-epoch
+    bad = (*STREAM, "data.normalize=false", "trainer.max_epochs=1")
+    with pytest.raises(DataError, match=r"cannot decode image .*000\.jpg.*data\.skip_bad_files"):
+        _train(tmp_path, "stops", folder, *bad, "++trainer.limit_train_batches=null")
+    summary = _train(tmp_path, "skips", folder, *bad, "data.skip_bad_files=true")
+    assert summary["status"] == "completed"
+    assert summary["skipped_files"]["count"] == 1
+    assert "000.jpg" in summary["skipped_files"]["files"][0]
+
+
+def test_predictions_on_a_folder_come_a_batch_at_a_time(tmp_path):
+    folder = _image_folder(tmp_path / "pictures", n=20)
+    datamodule = _folder_module(folder, storage="memory")
+    new = _image_folder(tmp_path / "new", n=10, size=30, seed=1)
+    batches = list(datamodule.input_batches(new, 4))
+    assert [len(b) for b in batches] == [4, 4, 2]
+    assert torch.allclose(torch.cat(batches), datamodule.load_inputs(new), atol=1e-6)
+    _truncate(new / "top" / "000.jpg")
+    with pytest.raises(DataError, match=r"cannot decode image .*000\.jpg"):
+        list(datamodule.input_batches(new, 4))
