@@ -2,7 +2,7 @@
 
 `make lesson name=<lesson>` is the training entry point's multirun over the lesson's config
 (`+lesson=<lesson>`); the tiny size (`lesson.size=tiny`: one epoch of two batches, two sweep
-points) checks that it runs. The other nine at the tiny size, and all ten at the full size,
+points) checks that it runs. The others at the tiny size, and all of them at the full size,
 whose reports state the measured outcome of each claim, are in test_lessons_full.py (slow).
 """
 
@@ -17,11 +17,11 @@ from tests.helpers import folders, output, run
 LESSON_CONFIGS = Path(__file__).parents[1] / "configs" / "lesson"
 
 
-def test_make_lesson_lists_the_ten_lessons():
+def test_make_lesson_lists_the_lessons():
     result = run("make", "lesson")
     assert result.returncode == 0, output(result)
     listed = [line for line in result.stdout.splitlines() if "make lesson name=" in line]
-    assert len(listed) == 10 == len(LESSONS)
+    assert len(listed) == len(LESSONS) == 11
     for lesson, line in zip(LESSONS.values(), listed, strict=True):
         assert lesson.command in line and lesson.claim in line
 
@@ -61,3 +61,4 @@ def test_make_lesson_runs_one_at_the_tiny_size(tmp_path, check_report):
     # the gradient flow and the clock came in through the lesson's callbacks list
     assert (sweep_dir / "0" / "gradient_flow.csv").is_file()
     assert "time/train_s" in (sweep_dir / "0" / "metrics.csv").read_text()
+
