@@ -62,3 +62,20 @@ def test_make_lesson_runs_one_at_the_tiny_size(tmp_path, check_report):
     assert (sweep_dir / "0" / "gradient_flow.csv").is_file()
     assert "time/train_s" in (sweep_dir / "0" / "metrics.csv").read_text()
 
+
+def test_the_regularization_report_weighs_one_epochs_figures():
+    """The gap and the validation accuracy it is told with are the same (last) epoch's; the
+    best epoch's validation accuracy, another epoch's weights, is not mixed into the verdict."""
+    from dlkit_lessons.regularization import BEST, _verdict
+
+    rows = [
+        {"regularization": "none", "train acc": "100.0%", "val acc": "28.0%", "gap": "72.0%",
+         BEST: "31.7%"},
+        {"regularization": "augmentation", "train acc": "70.0%", "val acc": "45.0%",
+         "gap": "25.0%", BEST: "46.0%"},
+    ]  # fmt: skip
+    verdict = _verdict(rows)
+    assert "validates at 28.0%: a gap of 72.0%" in verdict
+    assert "raises the validation accuracy to 45.0%" in verdict
+    assert "31.7%" not in verdict and "46.0%" not in verdict
+    assert verdict.endswith("The claim holds for augmentation here.")
