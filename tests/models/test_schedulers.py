@@ -34,7 +34,7 @@ def test_one_cycle_warms_up_to_the_peak_then_anneals_far_below():
     rates = _rates(config, 100)
     assert rates[0] == pytest.approx(PEAK / 25)  # div_factor
     assert max(rates) == pytest.approx(PEAK) and rates.index(max(rates)) == 24  # a quarter
-    assert rates[-1] == pytest.approx(PEAK / 25 / 1e4, rel=0.05)  # final_div_factor
+    assert rates[-1] == pytest.approx(PEAK / 25 / 1e4, rel=1e-6)  # final_div_factor
     assert config["scheduler"].total_steps == 100
 
 
@@ -84,6 +84,7 @@ def test_cosine_floor_is_a_share_of_the_smallest_group_rate():
 def test_cosine_warms_up_linearly_first():
     config = schedulers.cosine(_optimizer(), total_steps=20, warmup_fraction=0.25)
     schedule = config["scheduler"]
+    assert config["interval"] == "step"
     assert isinstance(schedule, schedules.SequentialLR) and schedule._milestones == [5]
     warmup, anneal = schedule._schedulers
     assert warmup.total_iters == 5 and warmup.start_factor == pytest.approx(1e-3)
@@ -129,6 +130,8 @@ def test_cyclic_takes_its_settings():
     assert schedule.base_lrs == pytest.approx([0.025, 0.05])
     assert schedule.max_lrs == pytest.approx([0.1, 0.2])
     assert schedulers.cyclic(_optimizer(), total_steps=3)["scheduler"].total_size == 2
+    # a whole number of steps up: 90 steps in 4 cycles go up 11 steps, not 11.25
+    assert schedulers.cyclic(_optimizer(), total_steps=90)["scheduler"].total_size == 22
 
 
 def test_step_decay_multiplies_by_gamma_every_step_size_epochs():
@@ -147,8 +150,9 @@ def test_plateau_watches_its_metric_in_the_right_direction(monitor, mode):
     assert config["interval"] == "epoch" and config["monitor"] == monitor
     assert isinstance(schedule, schedules.ReduceLROnPlateau) and schedule.mode == mode
     assert schedule.factor == 0.5 and schedule.patience == 3
-    custom = schedulers.plateau(_optimizer(), 10, factor=0.2, patience=7)["scheduler"]
-    assert custom.factor == 0.2 and custom.patience == 7 and custom.mode == "min"
+    custom = schedulers.plateau(_optimizer(), 10, factor=0.2, patience=7)
+    assert custom["monitor"] == "val/loss"  # by default
+    assert custom["scheduler"].factor == 0.2 and custom["scheduler"].patience == 7
 
 
 def test_a_restored_schedule_is_replanned_for_the_run_that_resumes_it():
@@ -180,3 +184,11 @@ def test_one_cycle_replanned_keeps_its_step_and_takes_the_new_phases():
     state = schedulers.replanned(restored, planned)
     assert state["total_steps"] == 400 and state["last_epoch"] == 77
     assert state["_schedule_phases"] == planned["_schedule_phases"]
+
+
+def test_replanning_refuses_a_plan_of_another_shape():
+    """A restored sequential schedule whose phases do not match the plan's is not this run's."""
+    restored = schedulers.cosine(_optimizer(), 100, warmup_fraction=0.1)["scheduler"].state_dict()
+    planned = dict(restored, _schedulers=restored["_schedulers"][:1])
+    with pytest.raises(ValueError):
+        schedulers.replanned(restored, planned)
