@@ -19,7 +19,7 @@ OUTCOMES = {
     "batch_norm": r"so the claim holds here",
     "regularization": r"The claim holds for augmentation here",
     "optimizers": r"The claim holds in part here",
-    "lr_schedules": r"Lowering the rate settles the net deeper: the claim holds here",
+    "lr_schedules": r"so the claim does not hold here",
     "batch_size": r"the claim holds here",
     "architectures": r"The claim holds here",
     "data_size": r"The claim that deep models need more data does not hold here; that they win by far with more does",
@@ -78,9 +78,12 @@ def _optimizers(rows):
 
 
 def _lr_schedules(rows):
+    # README: at this peak rate the constant rate settles as low as any schedule that lowers it
     runs = by(rows, "schedule")
-    for name in ("step", "cosine", "onecycle"):
-        assert float(runs[name]["final train loss"]) < float(runs["constant"]["final train loss"])
+    constant = float(runs["constant"]["final train loss"])
+    assert all(
+        float(runs[n]["final train loss"]) >= constant for n in ("step", "cosine", "onecycle")
+    )
 
 
 def _batch_size(rows):
