@@ -5,8 +5,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from omegaconf import OmegaConf
 
-from dlkit.config.checks import check_config
+from dlkit.config.checks import RULES, check_config
 from dlkit.config.targets import check_arguments
 from dlkit.data.images import DigitsDataModule
 from dlkit.errors import ConfigError
@@ -59,8 +60,18 @@ def test_every_problem_in_one_message(compose_train):
 
 
 def test_the_default_config_passes(compose_train):
-    check_config(compose_train())
-    check_arguments(compose_train())
+    cfg = compose_train()
+    check_config(cfg)  # raises on any problem
+    check_arguments(cfg)
+    # and it passes with its values read: the rules' keys are there (a rule whose key the
+    # config no longer has would let every value through unchecked)
+    read = {key for key in RULES if OmegaConf.select(cfg, key) is not None}
+    assert read >= {
+        "seed", "trainer.max_epochs", "trainer.log_every_n_steps", "optimizer.lr",
+        "optimizer.weight_decay", "model.net.dropout", "model.label_smoothing",
+        "data.batch_size", "data.val_fraction", "data.test_fraction", "data.train_fraction",
+        "data.num_workers", "callbacks.early_stopping.patience",
+    }  # fmt: skip
 
 
 def test_an_added_key_is_checked_through_the_parents_that_take_kwargs(compose_train):

@@ -24,18 +24,13 @@ SELECTABLE_GROUPS = [
     "debug",
     "hparams_search",
 ]
-NOT_OPTIONS = {
-    ("model", "base"),
-    ("data", "base"),
-    ("optimizer", "base"),
-}  # shared defaults, not an option of its own
 
 
 def _options():
+    """Each group's options: its files (what options share lives in the group's parts/)."""
     for group in SELECTABLE_GROUPS:
         for path in sorted((CONFIG_DIR / group).glob("*.yaml")):
-            if (group, path.stem) not in NOT_OPTIONS:
-                yield group, path.stem
+            yield group, path.stem
 
 
 def _targets(node) -> list[str]:

@@ -1,5 +1,6 @@
 """Augmentation: drawn per sample, on the batch's device, for training batches only."""
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -72,18 +73,40 @@ def test_sequence_jitter_interpolates_and_noise_adds():
     assert noisy.std().item() == pytest.approx(0.2, rel=0.1)
 
 
+BRIGHTNESS = "augmentation brightness and contrast must lie in [0, 1)"
+SEQUENCE = "augmentation shift, jitter and noise must not be negative"
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: ImageAugmentation(horizontal_flip=1.5), "horizontal_flip must lie in"),
-        (lambda: ImageAugmentation(scale=(1.2, 0.8)), "scale must be"),
-        (lambda: ImageAugmentation(translate=1.0), "translate must lie in"),
-        (lambda: SequenceAugmentation(noise=-1), "must not be negative"),
+        (lambda: ImageAugmentation(horizontal_flip=1.5), "augmentation horizontal_flip must lie"),
+        (lambda: ImageAugmentation(scale=(1.2, 0.8)), "augmentation scale must be"),
+        (lambda: ImageAugmentation(translate=1.0), "augmentation translate must lie in"),
+        (lambda: SequenceAugmentation(noise=-1), SEQUENCE),
+        (lambda: ImageAugmentation(vertical_flip=2), "augmentation vertical_flip must lie in"),
+        (lambda: ImageAugmentation(erase=1.5), "augmentation erase must lie in"),
+        (lambda: ImageAugmentation(erase_size=-0.1), "augmentation erase_size must lie in"),
+        (lambda: ImageAugmentation(scale=(0.0, 1.0)), "augmentation scale must be"),
+        (lambda: ImageAugmentation(scale=(1.0,)), "augmentation scale must be"),
+        (lambda: ImageAugmentation(brightness=1.0), BRIGHTNESS),
+        (lambda: ImageAugmentation(contrast=1.0), BRIGHTNESS),
+        (lambda: ImageAugmentation(brightness=0.5, contrast=1.5), BRIGHTNESS),
+        (lambda: ImageAugmentation(brightness=1.5, contrast=0.5), BRIGHTNESS),
+        (lambda: SequenceAugmentation(shift=-1), SEQUENCE),
+        (lambda: SequenceAugmentation(jitter=-0.1), SEQUENCE),
     ],
 )
 def test_bad_settings(make, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}") as error:
         make()
+    assert message in str(error.value)
+
+
+def test_the_limits_themselves_are_allowed():
+    ImageAugmentation(horizontal_flip=1.0, vertical_flip=0.0, erase=1.0, erase_size=1.0)
+    ImageAugmentation(brightness=0.0, contrast=0.99, scale=(0.5, 0.5))
+    SequenceAugmentation(shift=0, jitter=0.0, noise=0.0)
 
 
 def test_only_training_batches_are_augmented():
@@ -101,7 +124,11 @@ def test_only_training_batches_are_augmented():
 
 def test_augmentation_must_fit_the_data():
     datamodule = MNIST1DDataModule(augmentation=ImageAugmentation(horizontal_flip=0.5))
-    with pytest.raises(ValueError, match=r"augments image data, but .* holds sequence data"):
+    with pytest.raises(
+        ValueError,
+        match=r"^ImageAugmentation augments image data, but \S+ holds sequence data: choose an "
+        r"augmentation for sequence data \(configs/augmentation/\) or none \(augmentation=null\)$",
+    ):
         datamodule.setup("fit")
 
 

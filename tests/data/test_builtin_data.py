@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from omegaconf import OmegaConf
 
 from dlkit.data.sequences import MNIST1DDataModule
 from dlkit.data.tables import SklearnTableDataModule
@@ -34,7 +35,14 @@ def test_mnist1d_keeps_its_own_split_and_is_cached(tmp_path):
 def test_mnist1d_runs_through_a_1d_cnn(compose_train):
     cfg = compose_train("data=mnist1d", "model=cnn", "debug=fdr")
     train(cfg)
-    assert read_summary(cfg)["status"] == "completed"
+    summary = read_summary(cfg)
+    assert summary["status"] == "completed"
+    # MNIST-1D as generated: its own 1,000 test signals, 4,000 for training and validation
+    samples = summary["samples"]
+    assert samples["test"] == 1000 and samples["train"] + samples["val"] == 4000
+    assert 0 <= summary["test"]["acc"] <= 1 and summary["test"]["loss"] > 0
+    saved = OmegaConf.load(Path(cfg.paths.output_dir) / "config.yaml")
+    assert saved.model.net._target_ == "dlkit.models.nets.cnn.CNN"
 
 
 @pytest.mark.slow

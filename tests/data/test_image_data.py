@@ -1,6 +1,7 @@
 """Images from your own folder and from torchvision's data sets (files fabricated in their real
 on-disk formats, loaded by torchvision's own classes), and augmentation of training batches."""
 
+import math
 import pickle
 import struct
 from pathlib import Path
@@ -167,7 +168,12 @@ def test_mnist_trains_through_train(compose_train, data_dir):
     _fake_mnist(data_dir, "MNIST")
     cfg = compose_train("data=mnist", "model=cnn", "augmentation=handwriting", "debug=fdr")
     train(cfg)
-    assert read_summary(cfg)["status"] == ("completed")
+    summary = read_summary(cfg)
+    assert summary["status"] == "completed"
+    # the files written above, split as MNIST is: its shipped test split kept whole, a tenth
+    # (data.val_fraction) of its training part held out for validation
+    assert summary["samples"] == {"train": 108, "val": 12, "test": 40}
+    assert math.isfinite(summary["test"]["loss"]) and 0 <= summary["test"]["acc"] <= 1
 
 
 def test_cifar10_format_loads_through_torchvision(tmp_path, monkeypatch):

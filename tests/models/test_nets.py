@@ -1,8 +1,11 @@
 """Every net: forward/backward on each data shape it takes, a fit through the Hydra compose path,
 and a clear error for a shape it does not take."""
 
+import math
+
 import pytest
 import torch
+from torch import nn
 
 from dlkit.errors import ConfigError
 from dlkit.training.run import train
@@ -33,24 +36,72 @@ def test_any_channel_count_and_size(model, shape):
     assert outputs.shape == (2, 5)
 
 
+def _has(net: nn.Module, kind: type) -> bool:
+    return any(isinstance(m, kind) for m in net.modules())
+
+
+def _initialized(net: nn.Module, bound) -> bool:
+    """Every linear and convolution weight within `bound(layer)` (a uniform init's limit), and
+    every bias at zero where PyTorch's default would have drawn it at random."""
+    layers = [m for m in net.modules() if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d))]
+    return all(
+        layer.weight.abs().max() <= bound(layer) and (layer.bias is None or not layer.bias.any())
+        for layer in layers
+    )
+
+
+def _fans(layer: nn.Module) -> tuple[int, int]:
+    receptive = layer.weight[0, 0].numel()
+    return layer.weight.shape[1] * receptive, layer.weight.shape[0] * receptive
+
+
+def _xavier_tanh(layer):  # gain * sqrt(6 / (fan_in + fan_out))
+    return nn.init.calculate_gain("tanh") * math.sqrt(6 / sum(_fans(layer))) + 1e-6
+
+
+def _kaiming_leaky(layer):  # gain * sqrt(3 / fan_in)
+    return nn.init.calculate_gain("leaky_relu") * math.sqrt(3 / _fans(layer)[0]) + 1e-6
+
+
+def _biases_at_zero(net: nn.Module) -> bool:
+    return all(not p.any() for name, p in net.named_parameters() if "bias" in name)
+
+
+# each switch and what it must change in the net
+SWITCHES = [
+    ("resnet", {"depth": 34}, lambda n: [len(getattr(n.net, f"layer{i}")) for i in range(1, 5)]
+     == [3, 4, 6, 3]),
+    ("resnet", {"norm": False, "activation": "gelu", "init": "kaiming_normal"},
+     lambda n: _has(n, nn.GELU) and not _has(n, nn.ReLU) and not _has(n, nn.BatchNorm2d)
+     and not n.net.fc.bias.any()),
+    ("rnn", {"activation": "relu", "pooling": "mean", "init": "xavier_normal"},
+     lambda n: n.rnn.nonlinearity == "relu" and n.pooling == "mean" and _biases_at_zero(n.rnn)),
+    ("lstm", {"bidirectional": True, "norm": True},
+     lambda n: n.rnn.bidirectional and isinstance(n.head[0], nn.LayerNorm)
+     and n.head[-1].in_features == 2 * n.rnn.hidden_size),
+    ("gru", {"bidirectional": True, "pooling": "mean", "num_layers": 3},
+     lambda n: n.rnn.bidirectional and n.rnn.num_layers == 3 and n.pooling == "mean"),
+    ("transformer", {"positions": "sinusoidal", "pooling": "mean", "norm_first": False},
+     lambda n: "positions" in dict(n.named_buffers()) and n.cls_token is None
+     and not any(layer.norm_first for layer in n.encoder.layers)),
+    ("cnn", {"activation": "tanh", "init": "xavier_uniform", "norm": False},
+     lambda n: _has(n, nn.Tanh) and not _has(n, nn.ReLU) and not _has(n, nn.BatchNorm1d)
+     and not _has(n, nn.BatchNorm2d) and _initialized(n, _xavier_tanh)),
+    ("mlp", {"activation": "leaky_relu", "init": "kaiming_uniform", "norm": False},
+     lambda n: _has(n, nn.LeakyReLU) and not _has(n, nn.ReLU) and not _has(n, nn.BatchNorm1d)
+     and _initialized(n, _kaiming_leaky)),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
-    ("model", "overrides"),
-    [
-        ("resnet", {"depth": 34}),
-        ("resnet", {"norm": False, "activation": "gelu", "init": "kaiming_normal"}),
-        ("rnn", {"activation": "relu", "pooling": "mean", "init": "xavier_normal"}),
-        ("lstm", {"bidirectional": True, "norm": True}),
-        ("gru", {"bidirectional": True, "pooling": "mean", "num_layers": 3}),
-        ("transformer", {"positions": "sinusoidal", "pooling": "mean", "norm_first": False}),
-        ("cnn", {"activation": "tanh", "init": "xavier_uniform", "norm": False}),
-        ("mlp", {"activation": "leaky_relu", "init": "kaiming_uniform", "norm": False}),
-    ],
-    ids=str,
+    ("model", "overrides", "effect"), SWITCHES, ids=[f"{m}-{o}" for m, o, _ in SWITCHES]
 )
-def test_constructor_switches(model, overrides):
+def test_constructor_switches(model, overrides, effect):
     shape = SHAPES[COMPATIBLE[model][-1]]
     net = build_net(model, shape, **overrides)
+    assert effect(net), f"{model} with {overrides}: the switch did not reach the net"
     net(torch.randn(3, *shape)).sum().backward()
+    assert all(p.grad is not None for p in net.parameters() if p.requires_grad)
 
 
 def test_bidirectional_last_state_reads_both_directions():

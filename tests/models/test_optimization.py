@@ -147,15 +147,22 @@ def test_step_schedules_survive_tiny_runs(name, total_steps):
 
 
 def test_one_cycle_in_a_four_step_run(compose_train):
-    """Four steps in all: the run length at which OneCycleLR itself divides by zero."""
-    cfg = compose_train(
-        "model=mlp",
-        *synthetic_data("table"),
+    """Four steps in all: the run length at which OneCycleLR itself divides by zero. The run
+    trains, and its rate still makes one cycle: up to the peak, then down."""
+    metrics = _fit(
+        compose_train,
         "scheduler=onecycle",
         "trainer.max_epochs=1",
-        "+trainer.limit_train_batches=4",
+        "++trainer.limit_train_batches=4",
     )
-    train(cfg)
+    rates = _learning_rates(metrics, "Adam")
+    peak = 0.003  # configs/optimizer/adam.yaml
+    assert len(rates) == 4 and np.isfinite(rates).all()
+    assert rates[0] == pytest.approx(peak / 25)  # div_factor
+    top = int(rates.argmax())
+    assert rates[top] == pytest.approx(peak) and 0 < top < 3
+    assert np.all(np.diff(rates[: top + 1]) > 0) and np.all(np.diff(rates[top:]) < 0)
+    assert np.isfinite(_train_losses(metrics)).all()
 
 
 def test_an_endless_run_cannot_have_a_schedule(compose_train):

@@ -1,8 +1,12 @@
 """The ready recipes of configs/experiment/: each pairs a model with data it fits, and each runs
 end to end (the smoke runs take one batch per split; the full runs are measured in README)."""
 
+import math
+from pathlib import Path
+
 import pytest
 from hydra.core.hydra_config import HydraConfig
+from omegaconf import OmegaConf
 
 from dlkit.config.targets import check_compatible
 from dlkit.training.run import train
@@ -34,13 +38,32 @@ def test_recipe_picks_its_data_and_model(compose_train, recipe):
     check_compatible(cfg)
 
 
+# the net class each model option builds
+NETS = {
+    "mlp": "MLP",
+    "cnn": "CNN",
+    "resnet": "ResNet",
+    "gru": "RecurrentNet",
+    "transformer": "Transformer",
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("recipe", RECIPES)
 def test_recipe_smoke_run(compose_train, recipe):
+    """One batch per split, end to end: the recipe's net trains on its data and is tested."""
     cfg = compose_train(f"experiment={recipe}", "+trainer.fast_dev_run=true")
     train(cfg)
     summary = read_summary(cfg)
     assert summary["status"] == "completed"
+    data, model = RECIPES[recipe]
+    saved = OmegaConf.load(Path(cfg.paths.output_dir) / "config.yaml")
+    assert saved.model.net._target_.rsplit(".", 1)[-1] == NETS[model]
+    regression = data == "diabetes"
+    assert summary["task"] == ("regression" if regression else "classification")
+    scores = summary["test"]
+    assert set(scores) >= ({"loss", "mae", "r2"} if regression else {"loss", "acc", "f1"})
+    assert all(math.isfinite(value) for value in scores.values())
 
 
 @pytest.mark.slow

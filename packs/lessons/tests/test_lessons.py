@@ -2,7 +2,7 @@
 
 `make lesson name=<lesson>` is the training entry point's multirun over the lesson's config
 (`+lesson=<lesson>`); the tiny size (`lesson.size=tiny`: one epoch of two batches, two sweep
-points) checks that it runs. The other nine at the tiny size, and all ten at the full size,
+points) checks that it runs. The others at the tiny size, and all of them at the full size,
 whose reports state the measured outcome of each claim, are in test_lessons_full.py (slow).
 """
 
@@ -19,11 +19,11 @@ from tests.helpers import folders, output, run
 LESSON_CONFIGS = Path(__file__).parents[1] / "configs" / "lesson"
 
 
-def test_make_lesson_lists_the_ten_lessons():
+def test_make_lesson_lists_the_lessons():
     result = run("make", "lesson")
     assert result.returncode == 0, output(result)
     listed = [line for line in result.stdout.splitlines() if "make lesson name=" in line]
-    assert len(listed) == 10 == len(LESSONS)
+    assert len(listed) == len(LESSONS) == 11
     for lesson, line in zip(LESSONS.values(), listed, strict=True):
         assert lesson.command in line and lesson.claim in line
 
@@ -74,3 +74,21 @@ def test_make_lesson_runs_one_at_the_tiny_size(tmp_path, check_report, monkeypat
     vanishing_gradients.report(lesson_jobs(sweep_dir, ["model.net.activation"]), tmp_path / "x")
     assert len(drawn["fig"].axes[0].get_lines()) == 2
     assert drawn["title"].endswith("with 2 activations (sigmoid, relu)")
+
+
+def test_the_regularization_report_weighs_one_epochs_figures():
+    """The gap and the validation accuracy it is told with are the same (last) epoch's; the
+    best epoch's validation accuracy, another epoch's weights, is not mixed into the verdict."""
+    from dlkit_lessons.regularization import BEST, _verdict
+
+    rows = [
+        {"regularization": "none", "train acc": "100.0%", "val acc": "28.0%", "gap": "72.0%",
+         BEST: "31.7%"},
+        {"regularization": "augmentation", "train acc": "70.0%", "val acc": "45.0%",
+         "gap": "25.0%", BEST: "46.0%"},
+    ]  # fmt: skip
+    verdict = _verdict(rows)
+    assert "validates at 28.0%: a gap of 72.0%" in verdict
+    assert "raises the validation accuracy to 45.0%" in verdict
+    assert "31.7%" not in verdict and "46.0%" not in verdict
+    assert verdict.endswith("The claim holds for augmentation here.")

@@ -98,5 +98,13 @@ LESSONS: dict[str, Lesson] = {
             "Cross-validation and early stopping remain crucial for estimating generalization.",
             "one split's score moves with the seed; the k-fold mean moves less",
         ),
+        Lesson(
+            "backprop",
+            "Backprop by hand",
+            "Backprop is the chain-rule machine that computes dLoss/dW for each weight "
+            "efficiently by propagating gradients from the output back to the inputs.",
+            "the chain rule written out by hand gives autograd's gradients, and the same "
+            "training curve",
+        ),
     )
 }
