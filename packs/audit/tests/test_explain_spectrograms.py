@@ -1,13 +1,15 @@
 """`make explain` on a run trained on clips (the audio pack): attributions over the spectrograms
 the net heard, drawn over them as heat maps titled with each clip's file, predicted and true
-class; the inputs drawn in dB as the features were computed, bands up and frames across."""
+class; the inputs drawn in dB as the features were computed, bands up and frames across. And
+`make audit`'s mistakes, named by their files."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dlkit.training.run import train
 from dlkit_audit.attributions import pictures
-from tests.helpers import read_summary, run_module
+from tests.helpers import compose_config, read_summary, run_module
 
 pytest.importorskip("dlkit_audio")
 soundfile = pytest.importorskip("soundfile")
@@ -41,17 +43,24 @@ def drawn(monkeypatch) -> list[dict]:
     return calls
 
 
-def test_make_explain_draws_attributions_over_the_spectrograms_of_named_clips(
-    compose_train, tmp_path, drawn
-):
-    clips = tmp_path / "clips"
-    write_tones(clips)
-    cfg = compose_train(
-        "data=audio_folder", f"data.path={clips}", "data.duration=0.5", "data.batch_size=8",
-        "model.net.channels=[8,16]", "trainer.max_epochs=4",
-    )  # fmt: skip
+@pytest.fixture(scope="module")
+def tone_run(tmp_path_factory, data_dir):
+    """(clips folder, checkpoint, config) of the CNN trained briefly on `write_tones`' clips."""
+    root = tmp_path_factory.mktemp("tones")
+    write_tones(root / "clips")
+    overrides = [
+        "data=audio_folder", f"data.path={root / 'clips'}", "data.duration=0.5",
+        "data.batch_size=8", "model.net.channels=[8,16]", "trainer.max_epochs=4",
+    ]  # fmt: skip
+    cfg = compose_config("train", overrides, root / "run", data_dir)
     train(cfg)
-    checkpoint = read_summary(cfg)["best_checkpoint"]
+    return root / "clips", read_summary(cfg)["best_checkpoint"], cfg
+
+
+def test_make_explain_draws_attributions_over_the_spectrograms_of_named_clips(
+    tone_run, tmp_path, drawn
+):
+    clips, checkpoint, cfg = tone_run
     # the run's test split: its clips by file name, with their true classes
     out = tmp_path / "explain"
     code = run_module(
@@ -88,3 +97,15 @@ def test_make_explain_draws_attributions_over_the_spectrograms_of_named_clips(
     assert code == 0
     assert drawn[1]["names"] == ["00.wav", "01.wav", "02.wav"]
     assert (tmp_path / "new" / "attributions.png").is_file()
+
+
+def test_make_audit_names_the_mistaken_clips_by_their_files(tone_run, tmp_path):
+    _, checkpoint, _ = tone_run
+    out = tmp_path / "audit"
+    code = run_module("dlkit_audit.cli.audit", f"ckpt_path={checkpoint}", f"hydra.run.dir={out}")
+    assert code == 0
+    mistakes = pd.read_csv(out / "confident_mistakes.csv")
+    assert len(mistakes)  # four epochs on 24 clips leave some (the first run: 2 of 4)
+    # each file lies in the folder of its true class, and the class predicted is another
+    assert (mistakes["input.file"].str.split("/").str[0] == mistakes["true"]).all()
+    assert (mistakes["predicted"] != mistakes["true"]).all()
