@@ -45,13 +45,16 @@ def _git(clone: Path, *args: str) -> str:
     return done.stdout
 
 
-def _core_python(clone: Path, module: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """`python -m <module> args…` on the clone's code, with this environment's packages but no
-    pack and none of this checkout's own code on the path."""
+def _core_python(
+    clone: Path, module: str, *args: str, cwd: Path, packs: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
+    """`python -m <module> args…` on the clone's code, with this environment's packages but none
+    of this checkout's own code on the path, and of the clone's packs only `packs`."""
     ours = (str(ROOT / "src"), str(ROOT / "packs"))  # this checkout's code, the core's and packs'
     keep = f"[p for p in sys.path if not p.startswith({ours!r})]"
+    code_dirs = [str(clone / "src"), *(str(clone / "packs" / p / "src") for p in packs)]
     code = (
-        f"import runpy, sys; sys.path[:] = [{str(clone / 'src')!r}] + {keep}; "
+        f"import runpy, sys; sys.path[:] = {code_dirs!r} + {keep}; "
         f"sys.argv = [{module!r}, *{list(args)!r}]; "
         f"runpy.run_module({module!r}, run_name='__main__')"
     )
@@ -109,6 +112,26 @@ def test_strip_removes_the_pack_and_nothing_else(tmp_path):
     assert "pack:text" in readme  # the other packs' rows stay
     remaining = _packs(clone, "list").stdout
     assert "lessons" not in remaining and "text" in remaining
+
+
+@needs_packs("lessons", "diagnostics", "audio")
+def test_a_lesson_on_a_stripped_pack_says_it_needs_that_pack(tmp_path):
+    """`make strip packs=audio` keeps the lessons: `make lesson` lists the one on spoken digits as
+    needing the audio pack, and `make lesson name=sequence_nets` stops with that message."""
+    clone = _clone(tmp_path)
+    assert _packs(clone, "strip", "audio").returncode == 0
+    lessons = ("lessons", "diagnostics")
+    listed = _core_python(clone, "dlkit_lessons.cli", cwd=clone, packs=lessons)
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    line = next(x for x in listed.stdout.splitlines() if "name=sequence_nets" in x)
+    assert "needs the audio pack" in line
+    assert "name=vanishing_gradients" in listed.stdout  # the others stay as they were
+    stopped = _core_python(
+        clone, "dlkit_lessons.cli", "name=sequence_nets", cwd=clone, packs=lessons
+    )
+    assert stopped.returncode == 2
+    assert stopped.stderr.count("error:") == 1 and "needs the audio pack" in stopped.stderr
+    assert "Traceback" not in stopped.stderr
 
 
 def test_the_core_alone_composes_and_trains(tmp_path):

@@ -6,6 +6,7 @@ import pytest
 import torch
 from scipy.fft import dct
 
+from dlkit_audio.data.audio import AudioDataModule
 from dlkit_audio.data.layouts import laid_out, layout_for, shape_of
 from dlkit_audio.features import Spectrogram
 
@@ -81,6 +82,20 @@ def test_the_image_layout_is_one_channel_and_the_sequence_layout_is_frames_of_ba
         == (4, *shape_of(32, 51, "sequence"))
     )
     torch.testing.assert_close(laid_out(spectrograms, "sequence")[:, 7], spectrograms[..., 7])
+
+
+@pytest.mark.parametrize("layout", ["image", "sequence"])
+def test_input_maps_give_the_spectrograms_back_in_db_from_either_layout(layout):
+    """What `make explain` (audit pack) draws: the net's inputs (and attributions, of their
+    shape) back as [clips, bands, frames]; the inputs un-standardized."""
+    data = AudioDataModule(layout=layout, n_mels=8)
+    spectrograms = torch.randn(3, 8, 11) * 20 - 40  # dB
+    data.mean, data.std = spectrograms.mean(dim=(0, 2), keepdim=True), torch.full((1, 8, 1), 2.0)
+    net_inputs = laid_out((spectrograms - data.mean) / data.std, layout)
+    torch.testing.assert_close(data.input_maps(net_inputs), spectrograms)
+    attributions = laid_out(spectrograms, layout)
+    assert torch.equal(data.input_maps(attributions, values=False), spectrograms)
+    assert data.input_map_axes == ("frame (20 ms)", "mel band")
 
 
 @pytest.mark.parametrize(

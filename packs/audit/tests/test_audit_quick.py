@@ -145,3 +145,19 @@ def test_bad_settings_stop_the_entry_points_with_one_message(trained_run, tmp_pa
         assert run_module(module, ckpt, setting, f"hydra.run.dir={folder}") == 2
         summary = json.loads((folder / "summary.json").read_text())
         assert summary["status"] == "failed" and message in summary["error"]
+
+
+def test_explain_stops_on_data_it_cannot_draw_and_draws_any_that_gives_maps():
+    """Text has no picture yet: one message; a data module that draws its inputs as maps
+    (`input_maps`, as the audio pack's spectrograms) is drawn whatever its modality."""
+    from types import SimpleNamespace
+
+    from dlkit.errors import ConfigError
+    from dlkit_audit.explain import check_drawable
+
+    text = SimpleNamespace(modality="text")
+    with pytest.raises(ConfigError, match="holds text data, which it cannot draw yet"):
+        check_drawable(text)
+    check_drawable(SimpleNamespace(modality="audio", input_maps=lambda x, values=True: x))
+    with pytest.raises(ConfigError, match="holds audio data"):
+        check_drawable(SimpleNamespace(modality="audio"))

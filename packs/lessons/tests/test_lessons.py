@@ -12,9 +12,9 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from dlkit_lessons import LESSONS, vanishing_gradients
-from dlkit_lessons.cli import lesson_arguments
+from dlkit_lessons.cli import lesson_arguments, print_lessons
 from dlkit_lessons.jobs import lesson_jobs
-from tests.helpers import folders, output, run
+from tests.helpers import folders, output, run, run_module
 
 LESSON_CONFIGS = Path(__file__).parents[1] / "configs" / "lesson"
 
@@ -23,9 +23,31 @@ def test_make_lesson_lists_the_lessons():
     result = run("make", "lesson")
     assert result.returncode == 0, output(result)
     listed = [line for line in result.stdout.splitlines() if "make lesson name=" in line]
-    assert len(listed) == len(LESSONS) == 11
+    assert len(listed) == len(LESSONS) == 12
     for lesson, line in zip(LESSONS.values(), listed, strict=True):
-        assert lesson.command in line and lesson.claim in line
+        assert lesson.command in line
+        assert (lesson.claim in line) != bool(lesson.missing), line  # or the pack it needs
+
+
+def test_a_lesson_names_the_pack_it_needs_when_that_pack_is_gone(monkeypatch, capsys):
+    """With the audio pack stripped, `make lesson` lists sequence_nets as needing it and
+    `make lesson name=sequence_nets` stops with that one message (the strip itself:
+    tests/test_packs.py)."""
+    import dlkit_lessons
+
+    real = dlkit_lessons.find_spec
+    monkeypatch.setattr(
+        dlkit_lessons, "find_spec", lambda name: None if name == "dlkit_audio" else real(name)
+    )
+    assert LESSONS["sequence_nets"].missing == ["audio"]
+    assert LESSONS["vanishing_gradients"].missing == []
+    print_lessons()
+    line = next(x for x in capsys.readouterr().out.splitlines() if "name=sequence_nets" in x)
+    assert "needs the audio pack" in line
+    assert run_module("dlkit_lessons.cli", "name=sequence_nets", "lesson.size=tiny") == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "lesson sequence_nets needs the audio pack" in err
+    assert "Traceback" not in err
 
 
 def test_an_unknown_lesson_names_the_ones_there_are():

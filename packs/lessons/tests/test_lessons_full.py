@@ -25,6 +25,7 @@ OUTCOMES = {
     "data_size": r"The claim that deep models need more data does not hold here; that they win by far with more does",
     "cross_validation": r"The claim holds here",
     "backprop": r"the claim holds here",
+    "sequence_nets": r"The claim holds here",
 }  # fmt: skip
 
 
@@ -112,6 +113,12 @@ def _cross_validation(rows):
     assert share(runs["5-fold"]["std over seeds"]) < share(runs["one"]["std over seeds"])
 
 
+def _sequence_nets(rows):
+    acc = {r["model"]: share(r["test acc"]) for r in rows}
+    baseline = share(rows[0]["MFCC statistics + logistic regression"])
+    assert all(acc[net] > baseline + 0.1 for net in ("CNN", "GRU", "Transformer"))
+
+
 def _backprop(rows):
     runs = by(rows, "gradients")
     hand, auto = runs["by hand"], runs["loss.backward()"]
@@ -133,6 +140,7 @@ DIRECTIONS = {
     "data_size": _data_size,
     "cross_validation": _cross_validation,
     "backprop": _backprop,
+    "sequence_nets": _sequence_nets,
 }
 
 

@@ -3,7 +3,8 @@
 The inputs are new ones (`input=<file or folder>`, read and preprocessed like `make predict`)
 or, without `input`, the run's test split; at most `explain.limit` of them. Each gets the
 attribution of its prediction by `explain.method` (`dlkit_audit.attributions.methods`), written as
-`attributions.png` (heat maps over images, a line under each signal, bars per column of a table),
+`attributions.png` (heat maps over images, a line under each signal, bars per column of a table,
+heat maps over the maps a data module draws its inputs as: `input_maps`, such as spectrograms),
 `attributions.npz` (the arrays) and, for tables, `attributions.csv` (one row per input, one
 column per CSV column, one-hot columns summed back onto theirs).
 """
@@ -68,17 +69,24 @@ def explain(cfg: DictConfig) -> dict:
     return command.result
 
 
-#: the data whose attributions `write_explanation` draws
+#: the data whose attributions `write_explanation` draws; and any data module that draws its
+#: net inputs as 2-D maps: `input_maps(x, values=True) -> [N, H, W]` (net inputs, or their
+#: attributions with values=False, as pictures) and `input_map_axes` (across, up). The audio
+#: pack's spectrograms are such maps; the pack itself stays unknown here.
 DRAWN = ("image", "sequence", "table")
 
 
+def draws_maps(datamodule) -> bool:
+    return hasattr(datamodule, "input_maps")
+
+
 def check_drawable(datamodule) -> None:
-    """Stop with one message for data explain cannot draw yet (text, audio), before any work."""
-    if datamodule.modality not in DRAWN:
+    """Stop with one message for data explain cannot draw yet (text), before any work."""
+    if datamodule.modality not in DRAWN and not draws_maps(datamodule):
         raise ConfigError(
-            f"make explain draws attributions over {', '.join(DRAWN)} data; this run's "
-            f"{type(datamodule).__name__} holds {datamodule.modality} data, which it cannot "
-            "draw yet: explain a run on other data, or use make predict for these inputs"
+            f"make explain draws attributions over {', '.join(DRAWN)} data and spectrograms; "
+            f"this run's {type(datamodule).__name__} holds {datamodule.modality} data, which it "
+            "cannot draw yet: explain a run on other data, or use make predict for these inputs"
         )
 
 
@@ -107,7 +115,7 @@ def _load(ckpt_path: str | None):
 def explained_samples(datamodule, inputs: str | None, limit: int) -> Explained:
     if inputs is None:
         raw, targets = datamodule.datasets["test"].tensors
-        names, source = [f"test row {i}" for i in range(len(raw))], "the test split"
+        names, source = test_names(datamodule, len(raw)), "the test split"
         x = datamodule.transform_batch(raw[:limit])
     else:
         path = Path(inputs).expanduser()
@@ -119,9 +127,21 @@ def explained_samples(datamodule, inputs: str | None, limit: int) -> Explained:
     if len(x) > limit or len(names) > limit:
         log.info("explaining the first %d of %d inputs (explain.limit)", limit, len(names))
     x = x[:limit].float()
-    shown = x if datamodule.mean is None else x * datamodule.std + datamodule.mean
+    if draws_maps(datamodule):  # the features as the data module computed them, as pictures
+        shown = datamodule.input_maps(x)
+    else:
+        shown = x if datamodule.mean is None else x * datamodule.std + datamodule.mean
     targets = None if targets is None or len(targets) != len(names) else targets[:limit]
     return Explained(x, to_float(shown), targets, names[:limit], source)
+
+
+def test_names(datamodule, rows: int) -> list[str]:
+    """The test rows' names: their files where the data module's test table has them (clips,
+    CSV rows with a `file` column), else their numbers."""
+    table = datamodule.test_table() if hasattr(datamodule, "test_table") else None
+    if table is not None and "file" in table and len(table) == rows:
+        return [str(file) for file in table["file"]]
+    return [f"test row {i}" for i in range(rows)]
 
 
 def write_explanation(run, samples: Explained, attributions, settings, folder) -> dict:
@@ -160,7 +180,18 @@ def write_explanation(run, samples: Explained, attributions, settings, folder) -
     plot = {"image": pictures.plot_images, "sequence": pictures.plot_sequences}.get(
         datamodule.modality
     )
-    if plot is not None:  # the samples themselves, their attributions drawn over them
+    # the attributions laid out as the inputs are shown (maps: as pictures, like the inputs)
+    drawn = (
+        datamodule.input_maps(attributions.values, values=False)
+        if draws_maps(datamodule)
+        else attributions.values
+    )
+    if draws_maps(datamodule):  # maps of the inputs (spectrograms), each titled with its name
+        pictures.plot_maps(
+            samples.shown[:shown], drawn[:shown], samples.names[:shown], labels, trues,
+            settings.method, title, datamodule.input_map_axes, png,
+        )  # fmt: skip
+    elif plot is not None:  # the samples themselves, their attributions drawn over them
         plot(
             samples.shown[:shown], attributions.values[:shown], labels, trues, settings.method,
             title, png,
@@ -182,7 +213,7 @@ def write_explanation(run, samples: Explained, attributions, settings, folder) -
         summary["feature_importance"] = {str(k): float(v) for k, v in importance.items()}
     np.savez_compressed(
         folder.picture(file_names.ATTRIBUTIONS_NPZ),
-        attributions=attributions.values.numpy(),
+        attributions=drawn.numpy(),
         inputs=samples.shown.numpy(),
         outputs=outputs.numpy(),
         names=np.asarray(samples.names),

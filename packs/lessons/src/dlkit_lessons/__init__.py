@@ -5,9 +5,14 @@ A lesson is an ordinary grid sweep of training runs (`configs/lesson/<name>.yaml
 the sweep's job folders and writes `lesson.png` and the measured numbers for `lesson.md`
 (`dlkit_lessons.report`). This registry is the list `make lesson` prints; nothing here imports
 torch or matplotlib, so the list comes at once.
+
+A lesson may train on another pack's data (`needs`): it names that pack's configs only, never
+its code, and with the pack stripped (`make strip packs=audio`) it is listed as needing it and
+`make lesson name=<it>` says so instead of failing inside.
 """
 
 from dataclasses import dataclass
+from importlib.util import find_spec
 
 
 @dataclass(frozen=True)
@@ -16,6 +21,13 @@ class Lesson:
     title: str
     course: str  # the sentence of the course text it checks
     claim: str  # what the lesson measures, in one line
+    needs: tuple[str, ...] = ()  # the packs whose configs it trains with (besides diagnostics)
+
+    @property
+    def missing(self) -> list[str]:
+        """The packs it needs that this clone does not have (each pack's code is
+        `dlkit_<pack>`; looked up, not imported: the lessons pack may not import them)."""
+        return [pack for pack in self.needs if find_spec(f"dlkit_{pack}") is None]
 
     @property
     def command(self) -> str:
@@ -105,6 +117,15 @@ LESSONS: dict[str, Lesson] = {
             "efficiently by propagating gradients from the output back to the inputs.",
             "the chain rule written out by hand gives autograd's gradients, and the same "
             "training curve",
+        ),
+        Lesson(
+            "sequence_nets",
+            "Recurrent layers and Transformers for sequences",
+            "Sequences (text, audio): recurrent layers, Transformers. Context, order, attention "
+            "over positions.",
+            "on spoken digits a GRU and a Transformer reading the spectrogram frame by frame "
+            "learn as well as a CNN, far above MFCC statistics with logistic regression",
+            needs=("audio",),
         ),
     )
 }

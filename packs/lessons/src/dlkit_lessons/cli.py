@@ -19,7 +19,13 @@ SIZES = ("full", "tiny")
 def print_lessons() -> None:
     print("Lessons of the course (each one command, a figure and a report):\n")
     for lesson in LESSONS.values():
-        print(f"  {lesson.command:<40} {lesson.claim}")
+        missing = lesson.missing
+        if missing:  # stripped from this clone: listed, so that the course stays whole
+            print(
+                f"  {lesson.command:<40} needs the {' and '.join(missing)} pack, not in this clone"
+            )
+        else:
+            print(f"  {lesson.command:<40} {lesson.claim}")
     print("\nlesson.size=tiny checks that one runs; hydra.sweep.dir=… moves its folder.")
 
 
@@ -29,6 +35,13 @@ def lesson_arguments(arguments: list[str]) -> list[str] | None:
     if not names:
         return None
     name = check_choice("lesson", names[-1], LESSONS)
+    missing = LESSONS[name].missing
+    if missing:
+        packs = " and ".join(missing)
+        raise ConfigError(
+            f"lesson {name} needs the {packs} pack, which this clone does not have (stripped "
+            f"with make strip): a clone of the template with the {packs} pack runs it"
+        )
     for size in (a.split("=", 1)[1] for a in arguments if a.startswith("lesson.size=")):
         check_choice("lesson.size", size, SIZES)
     rest = [a for a in arguments if not a.startswith("name=")]
@@ -39,7 +52,7 @@ def main() -> None:
     try:
         arguments = lesson_arguments(sys.argv[1:])
     except ConfigError as error:
-        print(f"error: {error} (make lesson lists them)", file=sys.stderr)
+        print(f"error: {error} (make lesson lists the lessons)", file=sys.stderr)
         sys.exit(2)
     if arguments is None:
         print_lessons()

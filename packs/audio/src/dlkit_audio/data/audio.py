@@ -21,7 +21,7 @@ from dlkit.data.base import BaseDataModule
 from dlkit.data.samples import to_float
 from dlkit_audio.data.clips import AudioClips, read_all
 from dlkit_audio.data.files import AUDIO_SUFFIXES, list_audio
-from dlkit_audio.data.layouts import laid_out, layout_for, shape_of
+from dlkit_audio.data.layouts import laid_out, layout_for, shape_of, spectrograms_of
 from dlkit_audio.features import Spectrogram
 
 SAMPLE_RATE = integer(1000)
@@ -102,6 +102,23 @@ class AudioDataModule(BaseDataModule):
 
     def transform_batch(self, x: torch.Tensor, augment: bool = False) -> torch.Tensor:
         return laid_out(self.spectrograms(x, augment), self.layout)
+
+    # ----------------------------------------------------------------- pictures of net inputs
+    @property
+    def input_map_axes(self) -> tuple[str, str]:
+        """The axes of `input_maps`' pictures: across (time) and up (the bands)."""
+        up = "MFCC coefficient" if self.spectrogram.kind == "mfcc" else "mel band"
+        return f"frame ({self.spectrogram.hop_length / self.sample_rate * 1000:.0f} ms)", up
+
+    def input_maps(self, x: torch.Tensor, values: bool = True) -> torch.Tensor:
+        """Net inputs (or their attributions, of the same shape) as the spectrograms they are,
+        [N, bands, frames], the lowest band first: `make explain` (audit pack) draws its
+        attributions over them. `values`: standardized inputs back in dB, as the features were
+        computed on the device before per-band standardization."""
+        maps = spectrograms_of(x, self.layout)
+        if values and self.mean is not None:
+            maps = maps * self.std.to(maps.device) + self.mean.to(maps.device)
+        return maps
 
     def standardization(self, x_train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Each band's mean and std over the training clips' frames, [1, bands, 1]."""

@@ -35,5 +35,11 @@ def laid_out(spectrograms: torch.Tensor, layout: str) -> torch.Tensor:
     return spectrograms.transpose(1, 2)
 
 
+def spectrograms_of(x: torch.Tensor, layout: str) -> torch.Tensor:
+    """What `laid_out` gave a net (or anything of its shape: attributions) back as
+    [B, bands, frames]."""
+    return x.squeeze(1) if layout == "image" else x.transpose(1, 2)
+
+
 def shape_of(bands: int, frames: int, layout: str) -> tuple[int, ...]:
     return (1, bands, frames) if layout == "image" else (frames, bands)

@@ -1,4 +1,5 @@
-"""Attributions as pictures: heat maps over images, a line under each signal, bars per column.
+"""Attributions as pictures: heat maps over images and over maps (spectrograms), a line under
+each signal, bars per column.
 
 Image heat maps are drawn by Captum's `visualize_image_attr` (attributions summed over channels,
 the top 2 % clipped), each beside its image; signed methods show evidence for the explained
@@ -89,6 +90,60 @@ def plot_images(
     )
     fig.suptitle(f"{title}\n{legend}", fontsize=10)
     fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_maps(
+    maps: torch.Tensor,
+    values: torch.Tensor,
+    names: Sequence[str],
+    labels: Sequence[str],
+    trues: Sequence[str | None],
+    method: str,
+    title: str,
+    axes: tuple[str, str],
+    path: Path,
+) -> None:
+    """Per map [H, W] (a spectrogram: bands up, frames across, the lowest band at the bottom):
+    the map in gray, its attribution over it in colour, opaque where the attribution is large
+    (the largest 2 % clipped, as Captum clips image heat maps), titled with the sample's name.
+
+    Captum's `visualize_image_attr` blends over pictures in [0, 1] drawn top-down; a spectrogram
+    is in dB, drawn bottom-up with its own axes, hence this drawing."""
+    n = len(maps)
+    columns = min(n, PER_ROW)
+    rows = -(-n // columns)
+    fig, grid = plt.subplots(
+        rows, columns, figsize=(3.4 * columns, 2.9 * rows + 0.7), squeeze=False,
+        layout="constrained",
+    )  # fmt: skip
+    for ax in grid.flat:
+        ax.axis("off")
+    signed = method in SIGNED
+    for i in range(n):
+        ax = grid[i // columns][i % columns]
+        ax.axis("on")
+        picture, attribution = maps[i].numpy(), values[i].numpy()
+        ax.imshow(picture, cmap="gray", origin="lower", aspect="auto", interpolation="nearest")
+        scale = np.percentile(np.abs(attribution), 98)
+        if scale > 0:
+            strength = np.clip(np.abs(attribution) / scale, 0, 1)
+            color = np.where(attribution[..., None] >= 0, (0.18, 0.6, 0.2), (0.8, 0.1, 0.1))
+            if not signed:
+                color = np.broadcast_to(np.array((0.1, 0.3, 0.9)), color.shape)
+            overlay = np.concatenate([color, 0.85 * strength[..., None]], axis=-1)
+            ax.imshow(overlay, origin="lower", aspect="auto", interpolation="nearest")
+        text, color_ = caption(labels[i], trues[i])
+        zero = "" if scale > 0 else "\nattribution: zero"
+        ax.set_title(f"{names[i]}\n{text}{zero}", fontsize=8, color=color_)
+        ax.set_xlabel(axes[0], fontsize=7)
+        ax.set_ylabel(axes[1], fontsize=7)
+        ax.tick_params(labelsize=6)
+    legend = (
+        "green: for the explained class, red: against" if signed else "blue: larger attribution"
+    )
+    fig.suptitle(f"{title}\n{legend}, drawn over the input (gray)", fontsize=10)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
