@@ -15,6 +15,7 @@ can serve); this base does the rest the same way for images, tables and sequence
 """
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import lightning.pytorch as L
@@ -330,19 +331,24 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
                 log.warning("skipped (data.skip_bad_files=true): %s", message)
                 self.skipped_files.append(message)
 
-    def samples(self, split: str, count: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The first `count` samples of a split and their targets, decoded (for previews, an
-        export's example batch): in memory or read from their files."""
+    def samples(
+        self, split: str, count: int | None = None, *, rows: Sequence[int] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Samples of a split and their targets, decoded: its first `count`, or those at `rows`
+        (for previews, an export's example batch, an audit's pictures), in memory or read from
+        their files. Files that cannot be decoded stop here, or are left out with
+        data.skip_bad_files=true."""
         if split not in self.datasets:
             self._require(split)
         data = self.datasets[split]
+        index = list(range(min(count, len(data)))) if rows is None else [int(i) for i in rows]
         if isinstance(data, FileSplit):
-            decoded = [data[i] for i in range(min(count, len(data)))]
+            decoded = [data[i] for i in index]
             self._check_bad_files([s.message for s in decoded if not isinstance(s, tuple)])
             good = [s for s in decoded if isinstance(s, tuple)]
             return torch.stack([x for x, _ in good]), torch.stack([y for _, y in good])
         x, y = data.tensors
-        return x[:count], y[:count]
+        return x[index], y[index]
 
     def state_dict(self) -> dict:
         """What training fitted (`NewInputs.state_dict`), and where training stood within its

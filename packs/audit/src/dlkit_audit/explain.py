@@ -106,9 +106,11 @@ def _load(ckpt_path: str | None):
 
 def explained_samples(datamodule, inputs: str | None, limit: int) -> Explained:
     if inputs is None:
-        raw, targets = datamodule.datasets["test"].tensors
+        # decoded as needed: a streamed run (data.storage=stream) keeps only the test files
+        raw, targets = datamodule.samples("test", limit)
         names, source = [f"test row {i}" for i in range(len(raw))], "the test split"
-        x = datamodule.transform_batch(raw[:limit])
+        total = len(datamodule.datasets["test"])
+        x = datamodule.transform_batch(raw)
     else:
         path = Path(inputs).expanduser()
         x = datamodule.load_inputs(path)
@@ -116,8 +118,9 @@ def explained_samples(datamodule, inputs: str | None, limit: int) -> Explained:
         # image files name their rows; other inputs are rows of their file
         names = datamodule.input_columns(path).get("input") or [f"row {i}" for i in range(len(x))]
         source = str(path)
-    if len(x) > limit or len(names) > limit:
-        log.info("explaining the first %d of %d inputs (explain.limit)", limit, len(names))
+        total = max(len(x), len(names))
+    if total > limit:
+        log.info("explaining the first %d of %d inputs (explain.limit)", limit, total)
     x = x[:limit].float()
     shown = x if datamodule.mean is None else x * datamodule.std + datamodule.mean
     targets = None if targets is None or len(targets) != len(names) else targets[:limit]
