@@ -119,3 +119,20 @@ def test_predictions_on_a_clip_folder_come_a_batch_at_a_time(tmp_path, tone_fold
     bad.write_bytes(bad.read_bytes()[:30])
     with pytest.raises(DataError, match=re.escape(f"cannot decode audio file {bad}")):
         list(datamodule.input_batches(new, 4))
+
+
+@pytest.mark.slow  # synthesizes 70 clips first, in a subprocess (2-9 s)
+def test_spoken_digits_stream_as_any_clip_folder(tmp_path):
+    from dlkit_audio.data.spoken_digits import SpokenDigitsDataModule
+
+    def digits(**kwargs) -> SpokenDigitsDataModule:
+        datamodule = SpokenDigitsDataModule(data_dir=str(tmp_path), clips_per_digit=7, **kwargs)
+        datamodule.setup("fit")
+        return datamodule
+
+    stream, memory = digits(storage="stream", num_workers=0), digits(storage="memory")
+    assert stream.storage_used == "stream" and stream.class_names == memory.class_names
+    for split in ("train", "val", "test"):
+        assert torch.equal(stream.datasets[split].labels, memory.datasets[split].tensors[1])
+    assert torch.allclose(stream.mean, memory.mean) and torch.allclose(stream.std, memory.std)
+    assert stream.test_table().equals(memory.test_table())
