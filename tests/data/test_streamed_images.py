@@ -145,3 +145,15 @@ def test_predictions_on_a_folder_come_a_batch_at_a_time(tmp_path):
     _truncate(new / "top" / "000.jpg")
     with pytest.raises(DataError, match=r"cannot decode image .*000\.jpg"):
         list(datamodule.input_batches(new, 4))
+
+
+def test_samples_at_rows_are_those_of_the_memory_split(tmp_path):
+    folder = _image_folder(tmp_path / "pictures", n=60)
+    memory = _folder_module(folder, storage="memory")
+    stream = _folder_module(folder, storage="stream", num_workers=0)
+    rows = [7, 0, 3]
+    for got, expected in zip(
+        stream.samples("test", rows=rows), memory.samples("test", rows=rows), strict=True
+    ):
+        assert torch.equal(got, expected)
+    assert torch.equal(stream.samples("test", 2)[1], memory.datasets["test"].tensors[1][:2])

@@ -15,6 +15,7 @@ can serve); this base does the rest the same way for images, tables and sequence
 """
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import lightning.pytorch as L
@@ -150,6 +151,16 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         listing only, no decoding. None (the default): the data is not read from files."""
         return None
 
+    def on_split_files(
+        self,
+        files: SampleFiles,
+        test_files: SampleFiles | None,
+        rows: dict[str, np.ndarray | None],
+    ) -> None:
+        """Streamed data (`data.storage=stream`): called once the split is drawn, before any file
+        is decoded; what a subclass fits on the training files (a tokenizer) and needs to read
+        them. `rows`: each split's indices into `files` (test: None when `test_files` holds it)."""
+
     def encode(self, x: Any, train_index: np.ndarray | None) -> torch.Tensor:
         """Samples as a tensor. Tables fit their column encoding on `train_index` rows here;
         `train_index` is None when encoding with what was fitted before (test split, new inputs)."""
@@ -226,7 +237,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         files = self.list_files()
         self.storage_used = choose_storage(
             self.storage,
-            self._decoded_bytes(files[0]) if files else 0,
+            self.decoded_bytes(files[0]) if files else 0,
             self.memory_budget,
             type(self).__name__,
             can_stream=files is not None,
@@ -272,8 +283,10 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         if self.normalize:
             self.mean, self.std = self.standardization(x[train])
 
-    def _decoded_bytes(self, files: SampleFiles) -> float:
-        """What the samples of `files` take decoded: the first one's size times their count."""
+    def decoded_bytes(self, files: SampleFiles) -> float:
+        """What the samples of `files` take decoded (what `data.storage=auto` weighs): the first
+        one's size times their count. A subclass whose samples' size is known without decoding
+        one (token ids of a fixed length) says so here."""
         sample = files.read(str(files.paths[0]))
         return float(len(files.paths) * sample.numel() * sample.element_size())
 
@@ -292,6 +305,9 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
             fold=self.fold,
             has_test=test_files is not None,
             train_fraction=self.train_fraction,
+        )
+        self.on_split_files(
+            files, test_files, {"train": train, "val": val, "test": None if test_files else test}
         )
         self.datasets = {"train": FileSplit(files, train), "val": FileSplit(files, val)}
         if test_files is None:
@@ -330,19 +346,24 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
                 log.warning("skipped (data.skip_bad_files=true): %s", message)
                 self.skipped_files.append(message)
 
-    def samples(self, split: str, count: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The first `count` samples of a split and their targets, decoded (for previews, an
-        export's example batch): in memory or read from their files."""
+    def samples(
+        self, split: str, count: int | None = None, *, rows: Sequence[int] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Samples of a split and their targets, decoded: its first `count`, or those at `rows`
+        (for previews, an export's example batch, an audit's pictures), in memory or read from
+        their files. Files that cannot be decoded stop here, or are left out with
+        data.skip_bad_files=true."""
         if split not in self.datasets:
             self._require(split)
         data = self.datasets[split]
+        index = list(range(min(count, len(data)))) if rows is None else [int(i) for i in rows]
         if isinstance(data, FileSplit):
-            decoded = [data[i] for i in range(min(count, len(data)))]
+            decoded = [data[i] for i in index]
             self._check_bad_files([s.message for s in decoded if not isinstance(s, tuple)])
             good = [s for s in decoded if isinstance(s, tuple)]
             return torch.stack([x for x, _ in good]), torch.stack([y for _, y in good])
         x, y = data.tensors
-        return x[:count], y[:count]
+        return x[index], y[index]
 
     def state_dict(self) -> dict:
         """What training fitted (`NewInputs.state_dict`), and where training stood within its

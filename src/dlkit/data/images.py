@@ -84,35 +84,12 @@ class ImageDataModule(BaseDataModule):
         if path.is_file() and path.suffix.lower() in ARRAY_SUFFIXES:
             yield from super().input_batches(path, batch_size)
             return
-        from torch.utils.data import DataLoader
-
-        from dlkit.data.file_samples import FileSplit, collate_files
         from dlkit.data.image_files import list_images, read_image
-        from dlkit.data.new_inputs import warn_if_far
-        from dlkit.data.sampling import loader_settings
 
         self.load_inputs_check()
         channels, height, width = self._input_shape
-        paths = [str(f) for f in list_images(path)]
-        files = SampleFiles(
-            paths=paths,
-            labels=torch.zeros(len(paths), dtype=torch.long),
-            class_names=[],
-            read=partial(read_image, channels=channels, size=(height, width)),
-        )
-        workers = loader_settings(None, False, False, per_sample=True, trainer=None)
-        loader = DataLoader(
-            FileSplit(files), batch_size=batch_size, collate_fn=collate_files, **workers
-        )
-        far = values = 0
-        for x, _, bad in loader:
-            if bad:
-                raise DataError(bad[0])
-            x = self.transform_batch(x, augment=False)
-            far += self.far_from_training(x) * x.numel()
-            values += x.numel()
-            yield x
-        warn_if_far(far / max(values, 1), path)
+        read = partial(read_image, channels=channels, size=(height, width))
+        yield from self.file_batches(path, [str(f) for f in list_images(path)], read, batch_size)
 
     def read_input_targets(self, path: Path) -> torch.Tensor | None:
         """A folder in the training layout (a subfolder per class) gives each image's class."""

@@ -143,6 +143,35 @@ class NewInputs:
         for start in range(0, len(x), batch_size):
             yield x[start : start + batch_size]
 
+    def file_batches(
+        self, source: Path, paths: list[str], read, batch_size: int
+    ) -> Iterator[torch.Tensor]:
+        """New inputs kept as files (`paths`, `read(path)` decodes one), decoded in the loader's
+        workers a batch at a time and preprocessed as in training; a file that cannot be decoded
+        stops with its message. `source` (the path given) is named if they look unlike training's.
+        """
+        from torch.utils.data import DataLoader
+
+        from dlkit.data.file_samples import FileSplit, SampleFiles, collate_files
+        from dlkit.data.sampling import loader_settings
+
+        self.load_inputs_check()
+        labels = torch.zeros(len(paths), dtype=torch.long)
+        files = SampleFiles(paths=paths, labels=labels, class_names=[], read=read)
+        workers = loader_settings(None, False, False, per_sample=True, trainer=None)
+        loader = DataLoader(
+            FileSplit(files), batch_size=batch_size, collate_fn=collate_files, **workers
+        )
+        far = values = 0
+        for x, _, bad in loader:
+            if bad:
+                raise DataError(bad[0])
+            x = self.transform_batch(x, augment=False)
+            far += self.far_from_training(x) * x.numel()
+            values += x.numel()
+            yield x
+        warn_if_far(far / max(values, 1), source)
+
     def far_from_training(self, x: torch.Tensor) -> float:
         """The share of standardized values in `x` beyond FAR training standard deviations."""
         if self.mean is None or x.numel() == 0:

@@ -15,7 +15,7 @@ class AudioAugmentationPreview(AugmentationPreview):
         datamodule = trainer.datamodule
         if getattr(datamodule, "augmentation", None) is None or not trainer.is_global_zero:
             return
-        clips = datamodule.datasets["train"].tensors[0][:NUM_SAMPLES]
+        clips = datamodule.samples("train", NUM_SAMPLES)[0]  # streamed: decoded here
         # its own random stream: the preview leaves the training's draws unchanged
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)

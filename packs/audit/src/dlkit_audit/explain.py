@@ -114,9 +114,11 @@ def _load(ckpt_path: str | None):
 
 def explained_samples(datamodule, inputs: str | None, limit: int) -> Explained:
     if inputs is None:
-        raw, targets = datamodule.datasets["test"].tensors
-        names, source = test_names(datamodule, len(raw)), "the test split"
-        x = datamodule.transform_batch(raw[:limit])
+        # decoded as needed: a streamed run (data.storage=stream) keeps only the test files
+        raw, targets = datamodule.samples("test", limit)
+        total = len(datamodule.datasets["test"])
+        names, source = test_names(datamodule, total)[: len(raw)], "the test split"
+        x = datamodule.transform_batch(raw)
     else:
         path = Path(inputs).expanduser()
         x = datamodule.load_inputs(path)
@@ -124,8 +126,9 @@ def explained_samples(datamodule, inputs: str | None, limit: int) -> Explained:
         # image files name their rows; other inputs are rows of their file
         names = datamodule.input_columns(path).get("input") or [f"row {i}" for i in range(len(x))]
         source = str(path)
-    if len(x) > limit or len(names) > limit:
-        log.info("explaining the first %d of %d inputs (explain.limit)", limit, len(names))
+        total = max(len(x), len(names))
+    if total > limit:
+        log.info("explaining the first %d of %d inputs (explain.limit)", limit, total)
     x = x[:limit].float()
     if draws_maps(datamodule):  # the features as the data module computed them, as pictures
         shown = datamodule.input_maps(x)

@@ -1,5 +1,5 @@
-"""Audio data: samples are waveforms [length] (mono, one sample rate, one clip length) kept in
-memory; every batch becomes a spectrogram on its device (`dlkit_audio.features`), standardized
+"""Audio data: samples are waveforms [length] (mono, one sample rate, one clip length), kept in
+memory or decoded from their files in the loader's workers (`data.storage`); every batch becomes a spectrogram on its device (`dlkit_audio.features`), standardized
 per band with the training split's statistics, laid out as the net takes it
 (`dlkit_audio.data.layouts`): [1, bands, frames] or [frames, bands].
 
@@ -11,6 +11,8 @@ The classical baseline reads MFCC statistics (each coefficient's mean and standa
 over the clip's frames), standardized with the training split's.
 """
 
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,7 @@ from dlkit.config.values import integer, number, require
 from dlkit.data.base import BaseDataModule
 from dlkit.data.samples import to_float
 from dlkit_audio.data.clips import AudioClips, read_all
-from dlkit_audio.data.files import AUDIO_SUFFIXES, list_audio
+from dlkit_audio.data.files import AUDIO_SUFFIXES, list_audio, read_samples
 from dlkit_audio.data.layouts import laid_out, layout_for, shape_of, spectrograms_of
 from dlkit_audio.features import Spectrogram
 
@@ -170,6 +172,16 @@ class AudioDataModule(BaseDataModule):
             x, _ = read_all(AudioClips(files, [0] * len(files), self.sample_rate, self.length))
             return x
         return super().read_inputs(path)
+
+    def input_batches(self, path: str | Path, batch_size: int) -> Iterator[torch.Tensor]:
+        """Audio files or a folder of them decoded in the loader's workers a batch at a time
+        (`make predict`), fitted to the training clips' rate and length; arrays at once."""
+        path = Path(path).expanduser()
+        if path.is_file() and path.suffix.lower() not in AUDIO_SUFFIXES:
+            yield from super().input_batches(path, batch_size)
+            return
+        read = partial(read_samples, sample_rate=self.sample_rate, length=self.length)
+        yield from self.file_batches(path, [str(f) for f in list_audio(path)], read, batch_size)
 
     def read_input_targets(self, path: Path) -> torch.Tensor | None:
         """A folder in the training layout (a sub-folder per class) gives each clip's class."""

@@ -4,18 +4,22 @@
 
 `make train data=audio_folder data.path=my_clips`: WAV, FLAC or OGG at any sample rate, mono or
 stereo, any length (resampled, mixed to mono, padded or cropped: `dlkit_audio.data.files`).
+Decoded into memory before training, or streamed: listed here, decoded a clip at a time in the
+DataLoader's workers (`data.storage`, `dlkit.data.storage`).
 """
 
+from functools import partial
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+import torch
 
+from dlkit.data.file_samples import SampleFiles
 from dlkit.data.samples import LoadedData
 from dlkit.errors import DataError
 from dlkit_audio.data.audio import AudioDataModule
 from dlkit_audio.data.clips import AudioClips, read_all
-from dlkit_audio.data.files import class_folders
+from dlkit_audio.data.files import class_folders, read_samples
 
 
 class AudioFolderDataModule(AudioDataModule):
@@ -26,39 +30,54 @@ class AudioFolderDataModule(AudioDataModule):
         super().__init__(*args, **kwargs)
         self.path = path
         self.test_path = test_path
-        #: each split's files (relative to its folder), in the order of its samples
-        self.files: dict[str, list[str]] = {}
-        self._loaded_files: tuple[list[str], list[str] | None] = ([], None)
+        self._listed: tuple[SampleFiles, SampleFiles | None] | None = None
+
+    def list_files(self) -> tuple[SampleFiles, SampleFiles | None]:
+        """The folder's clips and their classes (and the test folder's): listed, not decoded."""
+        files = self._list_folder(Path(self.path).expanduser())
+        test = None
+        if self.test_path:
+            test = self._list_folder(Path(self.test_path).expanduser())
+            if test.class_names != files.class_names:
+                raise DataError(
+                    f"the test folder {self.test_path} has classes {test.class_names}, the "
+                    f"training folder {self.path} has {files.class_names}: both need the same "
+                    "class sub-folders"
+                )
+        self._listed = files, test
+        return files, test
 
     def load(self) -> LoadedData:
-        x, y, classes, files = self._read_folder(Path(self.path).expanduser(), "clips")
-        x_test = y_test = test_files = None
-        if self.test_path:
-            x_test, y_test, test_classes, test_files = self._read_folder(
-                Path(self.test_path).expanduser(), "test clips"
-            )
-            if test_classes != classes:
-                raise DataError(
-                    f"the test folder {self.test_path} has classes {test_classes}, the training "
-                    f"folder {self.path} has {classes}: both need the same class sub-folders"
-                )
-        self._loaded_files = (files, test_files)
-        return LoadedData(x, y, x_test, y_test, classes)
+        """Every clip decoded, in the main process (`data.storage=memory`)."""
+        files, test = self._listed or self.list_files()
+        x, y = self._read_all(files, "clips")
+        if test is None:
+            return LoadedData(x, y, class_names=files.class_names)
+        x_test, y_test = self._read_all(test, "test clips")
+        return LoadedData(x, y, x_test, y_test, files.class_names)
 
-    def _read_folder(self, root: Path, what: str):
-        classes, files = class_folders(root)
-        paths = [p for found in files for p in found]
-        labels = [k for k, found in enumerate(files) for _ in found]
-        x, y = read_all(AudioClips(paths, labels, self.sample_rate, self.length), what)
-        return x, y, classes, [str(p.relative_to(root)) for p in paths]
+    def _list_folder(self, root: Path) -> SampleFiles:
+        classes, found = class_folders(root)
+        return SampleFiles(
+            paths=[str(p) for files in found for p in files],
+            labels=torch.tensor([k for k, files in enumerate(found) for _ in files]),
+            class_names=classes,
+            read=partial(read_samples, sample_rate=self.sample_rate, length=self.length),
+        )
 
-    def on_split(self, data: LoadedData, rows: dict[str, np.ndarray | None]) -> None:
-        files, test_files = self._loaded_files
-        self.files = {
-            split: list(test_files) if index is None else [files[i] for i in index]
-            for split, index in rows.items()
-        }
+    def _read_all(self, files: SampleFiles, what: str) -> tuple[torch.Tensor, torch.Tensor]:
+        paths = [Path(p) for p in files.paths]
+        return read_all(
+            AudioClips(paths, files.labels.tolist(), self.sample_rate, self.length), what
+        )
 
     def test_table(self) -> pd.DataFrame:
-        """The test clips' files in the order of the test split: reports name the clips."""
-        return pd.DataFrame({"file": self.files["test"]})
+        """The test clips' files (relative to their folder) in the order of the test split:
+        reports name the clips. In memory and streamed alike."""
+        files, test = self._listed or self.list_files()
+        if test is not None:
+            paths, root = test.paths, self.test_path
+        else:
+            paths, root = [files.paths[i] for i in self.test_index], self.path
+        root = Path(root).expanduser()
+        return pd.DataFrame({"file": [str(Path(p).relative_to(root)) for p in paths]})

@@ -1,8 +1,9 @@
-"""A list of audio files as a `torch.utils.data.Dataset`: each clip decoded when it is asked for.
+"""A list of audio files as a `torch.utils.data.Dataset`: each clip decoded when it is asked for,
+with what was done to fit it (its own rate, whether it was cropped).
 
-In-memory data sets read every file through it once (`read_all`); a data set too large for
-memory can serve it to DataLoader workers as it is, one clip per index: the file list and the
-labels are all it holds.
+In-memory data sets and new inputs read every file through it once (`read_all`), which says how
+many clips were resampled and cropped. Streamed data sets (`data.storage=stream`) hand the core's
+`dlkit.data.file_samples.FileSplit` a reader of the samples alone (`files.read_samples`).
 """
 
 import logging

@@ -7,8 +7,8 @@ mixed to mono (the mean of its channels), resampled to the data's rate (torchaud
 sinc), and padded with silence or cropped to the clip length, centred (a word in a longer
 recording is most likely in its middle).
 
-`read_clip` is a function of one path: `dlkit_audio.data.clips.AudioClips` calls it per index,
-in DataLoader workers.
+`read_clip` is a function of one path: `dlkit_audio.data.clips.AudioClips` calls it per index;
+`read_samples`, its samples alone, is what DataLoader workers call for streamed clips.
 """
 
 import functools
@@ -122,3 +122,9 @@ def class_folders(root: Path) -> tuple[list[str], list[list[Path]]]:
             )
         )
     return classes, files
+
+
+def read_samples(path: str, sample_rate: int, length: int) -> torch.Tensor:
+    """Just the clip's samples: the reader a streamed data set hands to the loader's workers
+    (`dlkit.data.file_samples.SampleFiles.read`, bound with `functools.partial`)."""
+    return read_clip(Path(path), sample_rate, length).samples

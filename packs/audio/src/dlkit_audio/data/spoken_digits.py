@@ -66,6 +66,6 @@ class SpokenDigitsDataModule(AudioFolderDataModule):
                 ". Is the espeakng-loader package installed (make .venv)?"
             )
 
-    def load(self):
+    def list_files(self):
         self.prepare_data()  # no-op when made; covers use without a Trainer
-        return super().load()
+        return super().list_files()

@@ -32,7 +32,7 @@ class SpectrogramMistakes(L.Callback):
         rows = most_confident_mistakes(probabilities, targets)[:SHOWN]
         if not len(rows):
             return
-        clips = datamodule.datasets["test"].tensors[0][torch.as_tensor(rows)]
+        clips = datamodule.samples("test", rows=rows.tolist())[0]  # streamed: decoded here
         names = datamodule.class_names
         files = datamodule.test_table()["file"].to_numpy()[rows]
         titles = [

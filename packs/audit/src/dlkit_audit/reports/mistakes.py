@@ -71,10 +71,10 @@ def mistakes_report(table: pd.DataFrame, datamodule, folder: RunFolder, regressi
     name = file_names.LARGEST_ERRORS_CSV if regression else file_names.CONFIDENT_MISTAKES_CSV
     written.to_csv(folder.picture(name), index=False)
     if not regression and getattr(datamodule, "modality", None) == "image" and len(table):
-        images = datamodule.datasets["test"].tensors[0]
-        plot_mistakes(
-            table.head(IN_PICTURE), images, folder.picture(file_names.CONFIDENT_MISTAKES_PNG)
-        )
+        shown = table.head(IN_PICTURE)
+        # only the pictured rows, decoded: a streamed run keeps the test split as files
+        images = datamodule.samples("test", rows=shown["test_row"].tolist())[0]
+        plot_mistakes(shown, images, folder.picture(file_names.CONFIDENT_MISTAKES_PNG))
     first = table.head(IN_SUMMARY).to_dict(orient="records")
     if regression:
         return {"file": name, "largest": first}
@@ -82,7 +82,8 @@ def mistakes_report(table: pd.DataFrame, datamodule, folder: RunFolder, regressi
 
 
 def plot_mistakes(table: pd.DataFrame, images: torch.Tensor, path: Path) -> None:
-    """The images of the first rows of `table`, each titled with its true and predicted class."""
+    """`images` (those of the rows of `table`, in its order), each titled with its true and
+    predicted class."""
     columns = min(len(table), 4)
     rows = -(-len(table) // columns)
     fig, axes = plt.subplots(
@@ -90,8 +91,8 @@ def plot_mistakes(table: pd.DataFrame, images: torch.Tensor, path: Path) -> None
     )
     for ax in axes.flat:
         ax.axis("off")
-    for ax, mistake in zip(axes.flat, table.itertuples(), strict=False):
-        show_image(ax, images[mistake.test_row])
+    for ax, mistake, image in zip(axes.flat, table.itertuples(), images, strict=False):
+        show_image(ax, image)
         ax.set_title(
             f"test row {mistake.test_row}: true {mistake.true}\n"
             f"predicted {mistake.predicted} ({mistake.confidence:.0%})",

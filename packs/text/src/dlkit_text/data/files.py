@@ -81,9 +81,17 @@ def read_text_files(paths: list[Path]) -> list[str]:
     return texts
 
 
-def read_text_folder(root: Path) -> tuple[list[str], list[int], list[str]]:
-    """Texts, class indices and class names of a folder with one sub-folder of .txt files per
-    class (`root/<class>/*.txt`)."""
+def read_document(path: Path) -> str:
+    """One file's text (a document of a text folder); an empty or blank file is named."""
+    text = read_utf8(Path(path))
+    if not text.strip():
+        raise DataError(f"text file {path} is empty or blank: remove it or give it text")
+    return text
+
+
+def list_text_folder(root: Path) -> tuple[list[Path], list[int], list[str]]:
+    """The .txt files, their class indices and the class names of a folder with one sub-folder
+    of .txt files per class (`root/<class>/*.txt`): listed, not read."""
     if not root.is_dir():
         raise DataError(
             f"text folder not found: {root}. Point data.path at a folder with one sub-folder "
@@ -97,6 +105,6 @@ def read_text_folder(root: Path) -> tuple[list[str], list[int], list[str]]:
             f"{root} needs one sub-folder of {TEXT_SUFFIX} files per class, but "
             + (f"the sub-folder(s) {empty} hold none" if classes else "it has no sub-folders")
         )
-    texts = read_text_files([p for name in classes for p in files[name]])
+    paths = [p for name in classes for p in files[name]]
     labels = [k for k, name in enumerate(classes) for _ in files[name]]
-    return texts, labels, classes
+    return paths, labels, classes

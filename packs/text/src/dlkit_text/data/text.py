@@ -118,7 +118,8 @@ class TextDataModule(BaseDataModule):
 
     def baseline_inputs(self, split: str) -> tuple[list[str], np.ndarray]:
         """A split's raw strings and targets: a TF-IDF baseline fits its own features."""
-        return self.texts[split], self._require(split)[1].numpy()
+        targets = self._require(split)[1]  # streamed files: a message, not a KeyError
+        return self.texts[split], targets.numpy()
 
     def transform_batch(self, x: torch.Tensor, augment: bool = False) -> torch.Tensor:
         """Token ids as they are: no float conversion, no standardization, no augmentation."""

@@ -2,17 +2,57 @@
 
     path/sports/001.txt, path/sports/002.txt, …, path/politics/001.txt, …
 
-`make train data=text_folder data.path=my_texts`; every file is one UTF-8 text.
+`make train data=text_folder data.path=my_texts`; every file is one UTF-8 text. Read into memory
+before training, or streamed (`data.storage`, `dlkit.data.storage`): the tokenizer is fitted on
+the training files read one at a time, then the DataLoader's workers read and encode each
+batch's files (`read_tokens`).
 """
 
+from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import torch
+from tokenizers import Tokenizer
 
+from dlkit.data.file_samples import FileSplit, SampleFiles
 from dlkit.data.samples import LoadedData
 from dlkit.errors import DataError
-from dlkit_text.data.files import read_text_folder
+from dlkit_text.data.files import list_text_folder, read_document, read_text_files
 from dlkit_text.data.text import TextDataModule
+from dlkit_text.data.tokenizer import fit_tokenizer
+
+
+def read_tokens(path: str, tokenizer: Tokenizer | None) -> torch.Tensor:
+    """One file's text as its token ids [length] (int64): what the loader's workers decode."""
+    if tokenizer is None:
+        raise RuntimeError("the tokenizer is fitted before any file is read (on_split_files)")
+    return torch.tensor(tokenizer.encode(read_document(Path(path))).ids, dtype=torch.long)
+
+
+class TrainingTexts(Sequence):
+    """The training files' texts, read as they are iterated (the tokenizer's fit goes over them
+    a few times): a file that cannot be read stops the run, or is left out and counted
+    (`data.skip_bad_files`) by `check_bad`."""
+
+    def __init__(self, paths: list[str], check_bad) -> None:
+        self.paths = paths
+        self.check_bad = check_bad
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, index: int) -> str:
+        return read_document(Path(self.paths[index]))
+
+    def __iter__(self) -> Iterator[str]:
+        for path in self.paths:
+            try:
+                yield read_document(Path(path))
+            except DataError as error:
+                self.check_bad([str(error)])
 
 
 class TextFolderDataModule(TextDataModule):
@@ -28,16 +68,64 @@ class TextFolderDataModule(TextDataModule):
         super().__init__(*args, **kwargs)
         self.path = path
         self.test_path = test_path
+        self._listed: tuple[SampleFiles, SampleFiles | None] | None = None
+
+    def list_files(self) -> tuple[SampleFiles, SampleFiles | None]:
+        """The folder's text files and their classes (and the test folder's): listed, not read."""
+        files = self._list_folder(Path(self.path).expanduser())
+        test = None
+        if self.test_path:
+            test = self._list_folder(Path(self.test_path).expanduser())
+            if test.class_names != files.class_names:
+                raise DataError(
+                    f"the test folder {self.test_path} has classes {test.class_names}, the "
+                    f"training folder {self.path} has {files.class_names}: both need the same "
+                    "class sub-folders"
+                )
+        self._listed = files, test
+        return files, test
 
     def load(self) -> LoadedData:
-        texts, labels, classes = read_text_folder(Path(self.path).expanduser())
-        x_test = y_test = None
-        if self.test_path:
-            x_test, test_labels, test_classes = read_text_folder(Path(self.test_path).expanduser())
-            if test_classes != classes:
-                raise DataError(
-                    f"the test folder {self.test_path} has classes {test_classes}, the training "
-                    f"folder {self.path} has {classes}: both need the same class sub-folders"
-                )
-            y_test = torch.tensor(test_labels)
-        return LoadedData(texts, torch.tensor(labels), x_test, y_test, classes)
+        """Every text read, in the main process (`data.storage=memory`)."""
+        files, test = self._listed or self.list_files()
+        texts = read_text_files([Path(p) for p in files.paths])
+        if test is None:
+            return LoadedData(texts, files.labels, class_names=files.class_names)
+        x_test = read_text_files([Path(p) for p in test.paths])
+        return LoadedData(texts, files.labels, x_test, test.labels, files.class_names)
+
+    def decoded_bytes(self, files: SampleFiles) -> float:
+        """Token ids, int64: at most `max_length` per text (known before the tokenizer is)."""
+        return float(len(files.paths) * self.max_length * 8)
+
+    def on_split_files(
+        self,
+        files: SampleFiles,
+        test_files: SampleFiles | None,
+        rows: dict[str, np.ndarray | None],
+    ) -> None:
+        """The tokenizer fitted on the training files, then handed to the workers' reader."""
+        train = TrainingTexts([files.paths[i] for i in rows["train"]], self._check_bad_files)
+        self.tokenizer = fit_tokenizer(
+            train, self.tokenizer_kind, self.vocab_size, self.max_length, self.lowercase
+        )
+        for listed in (files, test_files):
+            if listed is not None:
+                listed.read = partial(read_tokens, tokenizer=self.tokenizer)
+
+    def test_table(self) -> pd.DataFrame:
+        """The test texts in the order of the test split; streamed, read from their files."""
+        test = self.datasets.get("test")
+        if isinstance(test, FileSplit):
+            return pd.DataFrame({"text": [read_document(Path(p)) for p in test.paths]})
+        return super().test_table()
+
+    @staticmethod
+    def _list_folder(root: Path) -> SampleFiles:
+        paths, labels, classes = list_text_folder(root)
+        return SampleFiles(
+            paths=[str(p) for p in paths],
+            labels=torch.tensor(labels),
+            class_names=classes,
+            read=partial(read_tokens, tokenizer=None),
+        )

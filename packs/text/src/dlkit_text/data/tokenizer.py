@@ -17,7 +17,7 @@ maps to 1, and padding is masked by the nets (`dlkit_text.nets.tokens`).
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import torch
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
@@ -38,8 +38,9 @@ SUBWORD_OR_CHAR = ("char", "bpe", "wordpiece")
 def fit_tokenizer(
     texts: Sequence[str], kind: str, vocab_size: int, max_length: int, lowercase: bool
 ) -> Tokenizer:
-    """A tokenizer trained on `texts` (the training split's); every text it encodes becomes
-    exactly `length` ids: the longest training text, at most `max_length` tokens."""
+    """A tokenizer trained on `texts` (the training split's; any sequence that can be iterated
+    more than once, such as texts read from their files as they are asked for); every text it
+    encodes becomes exactly `length` ids: the longest training text, at most `max_length` tokens."""
     check_choice("tokenizer", kind, KINDS)
     tokenizer = Tokenizer(_model(kind))
     steps = [normalizers.NFC(), *([normalizers.Lowercase()] if lowercase else [])]
@@ -52,7 +53,7 @@ def fit_tokenizer(
     if kind in SUBWORD_OR_CHAR:
         _check_vocab_size(texts, tokenizer, vocab_size)
     tokenizer.train_from_iterator(texts, trainer=_trainer(kind, vocab_size))
-    longest = max(len(e.ids) for e in tokenizer.encode_batch(list(texts)))
+    longest = max(len(e.ids) for chunk in _chunks(texts) for e in tokenizer.encode_batch(chunk))
     length = min(max_length, max(longest, 1))
     tokenizer.enable_truncation(length)
     tokenizer.enable_padding(pad_id=PADDING_ID, pad_token=PAD, length=length)
@@ -64,6 +65,18 @@ def fit_tokenizer(
         length,
     )
     return tokenizer
+
+
+def _chunks(texts: Iterable[str], size: int = 1024) -> Iterator[list[str]]:
+    """`texts` a list of `size` at a time: texts read from files need not be in memory at once."""
+    chunk = []
+    for text in texts:
+        chunk.append(text)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def encode(tokenizer: Tokenizer, texts: Sequence[str], what: str) -> torch.Tensor:
