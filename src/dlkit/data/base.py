@@ -248,17 +248,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         data = self.load()
         name = type(self).__name__
         y = checked_targets(data.y, "y", self.task, name)
-        train, val, test = split_indices(
-            y.numpy(),
-            val_fraction=self.val_fraction,
-            test_fraction=self.test_fraction,
-            seed=self.seed,
-            stratify=self.task == "classification",
-            num_folds=self.num_folds,
-            fold=self.fold,
-            has_test=data.x_test is not None,
-            train_fraction=self.train_fraction,
-        )
+        train, val, test = self._split(y, has_test=data.x_test is not None)
         self.on_split(data, {"train": train, "val": val, "test": test})
         x = checked_samples(self.encode(data.x, train), len(y), "x")
         if data.x_test is not None:
@@ -283,6 +273,21 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         if self.normalize:
             self.mean, self.std = self.standardization(x[train])
 
+    def _split(self, y: torch.Tensor, has_test: bool):
+        """Train, validation and test indices of the labels `y` (the fold's, with cv), the same
+        whether the samples are in memory or files."""
+        return split_indices(
+            y.numpy(),
+            val_fraction=self.val_fraction,
+            test_fraction=self.test_fraction,
+            seed=self.seed,
+            stratify=self.task == "classification",
+            num_folds=self.num_folds,
+            fold=self.fold,
+            has_test=has_test,
+            train_fraction=self.train_fraction,
+        )
+
     def decoded_bytes(self, files: SampleFiles) -> float:
         """What the samples of `files` take decoded (what `data.storage=auto` weighs): the first
         one's size times their count. A subclass whose samples' size is known without decoding
@@ -295,17 +300,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         nothing here grows with the data set but the list itself."""
         name = type(self).__name__
         y = checked_targets(files.labels, "y", self.task, name)
-        train, val, test = split_indices(
-            y.numpy(),
-            val_fraction=self.val_fraction,
-            test_fraction=self.test_fraction,
-            seed=self.seed,
-            stratify=self.task == "classification",
-            num_folds=self.num_folds,
-            fold=self.fold,
-            has_test=test_files is not None,
-            train_fraction=self.train_fraction,
-        )
+        train, val, test = self._split(y, has_test=test_files is not None)
         self.on_split_files(
             files, test_files, {"train": train, "val": val, "test": None if test_files else test}
         )

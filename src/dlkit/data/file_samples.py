@@ -9,6 +9,7 @@ and the data module decides in the main process whether to stop on it or skip an
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -58,6 +59,24 @@ class FileSplit(Dataset):
             return self.read(str(self.paths[i])), self.labels[i]
         except DataError as error:
             return BadFile(str(error))
+
+
+def folder_and_test_folder(
+    list_folder: Callable[[Path], SampleFiles], path: str, test_path: str | None
+) -> tuple[SampleFiles, SampleFiles | None]:
+    """A folder of class sub-folders and, when given, a test folder in the same layout, each
+    listed by `list_folder` (not decoded): the one rule every folder data module shares, that
+    both name the same classes."""
+    files = list_folder(Path(path).expanduser())
+    if not test_path:
+        return files, None
+    test = list_folder(Path(test_path).expanduser())
+    if test.class_names != files.class_names:
+        raise DataError(
+            f"the test folder {test_path} has classes {test.class_names}, the training folder "
+            f"{path} has {files.class_names}: both need the same class sub-folders"
+        )
+    return files, test
 
 
 def collate_files(samples: list) -> tuple[torch.Tensor, torch.Tensor, list[str]]:

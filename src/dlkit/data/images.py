@@ -15,7 +15,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from dlkit.data.base import BaseDataModule
-from dlkit.data.file_samples import SampleFiles
+from dlkit.data.file_samples import SampleFiles, folder_and_test_folder
 from dlkit.data.samples import LoadedData, to_float
 from dlkit.errors import DataError
 
@@ -167,16 +167,7 @@ class ImageFolderDataModule(ImageDataModule):
         """The folder's image files and their classes (and the test folder's): listed, not read."""
         if self.net_inputs.get("size"):  # read once at the net's size, not resized twice
             self.image_size = tuple(self.net_inputs["size"])
-        files = self._list_folder(Path(self.path).expanduser())
-        test = None
-        if self.test_path:
-            test = self._list_folder(Path(self.test_path).expanduser())
-            if test.class_names != files.class_names:
-                raise DataError(
-                    f"the test folder {self.test_path} has classes {test.class_names}, the "
-                    f"training folder {self.path} has {files.class_names}: both need the same "
-                    "class subfolders"
-                )
+        files, test = folder_and_test_folder(self._list_folder, self.path, self.test_path)
         if self.image_size is None and self.storage != "memory":
             self._check_one_size(files)
         self._listed = files, test

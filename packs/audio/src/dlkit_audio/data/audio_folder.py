@@ -14,9 +14,8 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from dlkit.data.file_samples import SampleFiles
+from dlkit.data.file_samples import SampleFiles, folder_and_test_folder
 from dlkit.data.samples import LoadedData
-from dlkit.errors import DataError
 from dlkit_audio.data.audio import AudioDataModule
 from dlkit_audio.data.clips import AudioClips, read_all
 from dlkit_audio.data.files import class_folders, read_samples
@@ -34,16 +33,7 @@ class AudioFolderDataModule(AudioDataModule):
 
     def list_files(self) -> tuple[SampleFiles, SampleFiles | None]:
         """The folder's clips and their classes (and the test folder's): listed, not decoded."""
-        files = self._list_folder(Path(self.path).expanduser())
-        test = None
-        if self.test_path:
-            test = self._list_folder(Path(self.test_path).expanduser())
-            if test.class_names != files.class_names:
-                raise DataError(
-                    f"the test folder {self.test_path} has classes {test.class_names}, the "
-                    f"training folder {self.path} has {files.class_names}: both need the same "
-                    "class sub-folders"
-                )
+        files, test = folder_and_test_folder(self._list_folder, self.path, self.test_path)
         self._listed = files, test
         return files, test
 

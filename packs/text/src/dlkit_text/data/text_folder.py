@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 from tokenizers import Tokenizer
 
-from dlkit.data.file_samples import FileSplit, SampleFiles
+from dlkit.data.file_samples import FileSplit, SampleFiles, folder_and_test_folder
 from dlkit.data.samples import LoadedData
 from dlkit.errors import DataError
 from dlkit_text.data.files import list_text_folder, read_document, read_text_files
@@ -72,16 +72,7 @@ class TextFolderDataModule(TextDataModule):
 
     def list_files(self) -> tuple[SampleFiles, SampleFiles | None]:
         """The folder's text files and their classes (and the test folder's): listed, not read."""
-        files = self._list_folder(Path(self.path).expanduser())
-        test = None
-        if self.test_path:
-            test = self._list_folder(Path(self.test_path).expanduser())
-            if test.class_names != files.class_names:
-                raise DataError(
-                    f"the test folder {self.test_path} has classes {test.class_names}, the "
-                    f"training folder {self.path} has {files.class_names}: both need the same "
-                    "class sub-folders"
-                )
+        files, test = folder_and_test_folder(self._list_folder, self.path, self.test_path)
         self._listed = files, test
         return files, test
 
