@@ -17,6 +17,7 @@ import atexit
 import fcntl
 import os
 import socket
+import time
 from pathlib import Path
 
 from dlkit.errors import ConfigError
@@ -68,10 +69,15 @@ def _lock(lock: Path, folder: Path) -> int:
 
 
 def _holder(descriptor: int) -> str:
-    """ "process N on this machine" (or on host H), from the lock file's text."""
-    try:
-        host, pid = os.pread(descriptor, 200, 0).decode().split()
-    except (OSError, ValueError, UnicodeDecodeError):  # being written this very moment
+    """ "process N on this machine" (or on host H), from the lock file's text. The holder
+    writes it just after taking the lock: a refusal in between waits for it a little."""
+    for _ in range(50):
+        try:
+            host, pid = os.pread(descriptor, 200, 0).decode().split()
+            break
+        except (OSError, ValueError, UnicodeDecodeError):  # being written this very moment
+            time.sleep(0.01)
+    else:
         return "another process"
     where = "this machine" if host == socket.gethostname() else host
     return f"process {pid} on {where}"
