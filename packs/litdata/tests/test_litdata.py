@@ -1,6 +1,7 @@
 """`make optimize` writes an image folder's splits as LitData chunks; `data=litdata` trains from
 them, refuses what is not theirs, and (slow) resumes a run stopped mid-epoch exactly."""
 
+import itertools
 import json
 import signal
 from pathlib import Path
@@ -147,3 +148,15 @@ def test_two_ddp_processes_train_on_disjoint_shares_of_the_chunks(chunks, tmp_pa
     assert len(by_rank[0]) == len(by_rank[1]) == 20
     assert set(by_rank[0]).isdisjoint(by_rank[1])
     assert len(set(by_rank[0]) | set(by_rank[1])) == 40
+
+
+def test_training_chunks_hold_the_classes_mixed_not_one_after_another(chunks):
+    """LitData shuffles chunks and blocks inside them, not whole splits: training samples must be
+    written shuffled, or a batch holds one or two classes of a folder listed class by class."""
+    from litdata import StreamingDataset
+
+    stored = StreamingDataset(str(chunks / "train"), batch_decode=0)
+    labels = [int(stored[i]["y"]) for i in range(len(stored))]
+    assert sorted(labels) == [0] * 21 + [1] * 21  # every training sample, once
+    changes = sum(a != b for a, b in itertools.pairwise(labels))
+    assert changes >= 10, labels  # written class by class: 1 change per chunk (about 20 shuffled)

@@ -78,7 +78,13 @@ class LitDataModule(ImageDataModule):
         # training: shuffled by LitData (seeded, per epoch); evaluation: every sample once
         training = split == "train"
         try:
-            return StreamingDataset(location, shuffle=training, seed=self.seed, drop_last=training)
+            # batch_decode=0: each item deserialized alone. LitData's "auto" deserializes a window
+            # of 32 tensor items at once, and its in-chunk shuffle (blocks of 256) leaves that
+            # window at almost every item: 220 us per 64x64 image against 19 us item by item
+            # (one process, 1,400 items, `StreamingDataset` iterated directly)
+            return StreamingDataset(
+                location, shuffle=training, seed=self.seed, drop_last=training, batch_decode=0
+            )
         except (FileNotFoundError, ValueError) as error:
             raise DataError(
                 f"no {split} chunks at {location} ({error}): {how_to_make(self.path)}"

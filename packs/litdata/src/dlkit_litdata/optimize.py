@@ -39,6 +39,17 @@ def sample_item(dataset, skip_bad_files: bool, index: int):
     yield {"x": x.contiguous(), "y": int(y)}
 
 
+def written_order(split: str, count: int, seed: int) -> list[int]:
+    """The order a split's samples go into the chunks. Training samples are shuffled once here,
+    seeded: LitData's own shuffle only permutes the chunks and blocks of items inside each
+    chunk, so chunks written in the folder's order (one class after another) would give batches
+    of two or three classes. Evaluation splits keep their order (their rows match the test
+    table)."""
+    if split != "train":
+        return list(range(count))
+    return torch.randperm(count, generator=torch.Generator().manual_seed(seed)).tolist()
+
+
 def optimize_command(cfg: DictConfig) -> None:
     out = Path(cfg.out).expanduser()
     with command_run(cfg, out=str(out)) as command:
@@ -62,7 +73,7 @@ def optimize_command(cfg: DictConfig) -> None:
             dataset = datamodule.datasets[split]
             optimize(
                 fn=partial(sample_item, dataset, bool(cfg.data.get("skip_bad_files"))),
-                inputs=list(range(len(dataset))),
+                inputs=written_order(split, len(dataset), datamodule.seed),
                 output_dir=str(out / split),
                 chunk_bytes=cfg.chunk_bytes,
                 num_workers=min(workers, len(dataset)),
