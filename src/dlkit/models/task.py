@@ -20,6 +20,7 @@ from torchmetrics import CatMetric, MeanMetric, MetricCollection
 
 from dlkit.errors import ConfigError
 from dlkit.models.checkpoint_mismatch import check_fits
+from dlkit.runs.heap import release_freed_memory
 
 SPLITS = ("train", "val", "test")
 
@@ -123,6 +124,12 @@ class TaskModule(L.LightningModule):
     def on_test_epoch_start(self) -> None:
         self.test_predictions.reset()
         self.test_targets.reset()
+
+    def on_test_batch_end(self, outputs, batch, batch_idx: int, dataloader_idx: int = 0) -> None:
+        release_freed_memory()  # results kept per batch would otherwise grow the heap
+
+    def on_predict_batch_end(self, outputs, batch, batch_idx: int, dataloader_idx: int = 0) -> None:
+        release_freed_memory()
 
     def _shared_step(self, split: str, batch) -> torch.Tensor:
         x, targets = batch

@@ -24,7 +24,6 @@ from dlkit.config.unknown_keys import suggest_on_unknown_keys
 from dlkit.errors import BadInput, ConfigError
 from dlkit.runs.distributed import is_global_zero_process
 from dlkit.runs.folder import RunFolder
-from dlkit.runs.heap import release_large_buffers
 from dlkit.runs.secrets import load_dotenv, mask_secrets_in_logs
 from dlkit.runs.summary import RunSummary
 
@@ -39,7 +38,6 @@ def start(hydra_main: Callable[[], object], resumable: bool = False) -> None:
     """Run an entry point's Hydra main on the prepared command line."""
     global _job_started
     _job_started = False
-    release_large_buffers()  # before any batch: the processes and workers it forks inherit it
     suggest_on_unknown_keys()
     sys.argv[1:] = prepare_command_line(sys.argv[1:], resumable)
     try:
