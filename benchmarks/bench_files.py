@@ -85,10 +85,12 @@ def _env() -> dict:
     return env
 
 
-def _tree_pss_kb(pid: int) -> int:
+def _tree_pss_kb(pid: int) -> dict[str, int]:
     """Memory of a process and all its descendants (kB): their proportional set sizes from
     /proc, so that pages a worker shares with its parent (torch's libraries) count once, not
-    once per process as resident sets would."""
+    once per process as resident sets would. `Pss` in all; `Pss_Anon`, what the processes
+    allocated; `Pss_File`, files mapped into them (libraries; LitData's chunks), pages the
+    kernel can drop and read again."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -97,14 +99,15 @@ def _tree_pss_kb(pid: int) -> int:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(parent, []).append(int(entry.name))
-    total, todo = 0, [pid]
+    total, todo = dict.fromkeys(("Pss", "Pss_Anon", "Pss_File"), 0), [pid]
     while todo:
         current = todo.pop()
         todo += children.get(current, [])
         try:
             for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
+                key, _, value = line.partition(":")
+                if key in total:
+                    total[key] += int(value.split()[0])
         except OSError:
             pass
     return total
@@ -120,13 +123,13 @@ def timed_run(command: list[str]) -> dict:
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
-        peak = 0
+        peak = {"Pss": 0}
         done = threading.Event()
 
         def sample() -> None:
             nonlocal peak
             while not done.is_set():
-                peak = max(peak, _tree_pss_kb(process.pid))
+                peak = max(peak, _tree_pss_kb(process.pid), key=lambda memory: memory["Pss"])
                 time.sleep(0.1)
 
         sampler = threading.Thread(target=sample)
@@ -140,7 +143,9 @@ def timed_run(command: list[str]) -> dict:
     return {
         "first_step_s": times["first_step"] - start,
         "images_per_s": times["images"] / (times["epoch_end"] - times["first_step"]),
-        "peak_gb": peak / 1e6,
+        "peak_gb": peak["Pss"] / 1e6,
+        "peak_anon_gb": peak.get("Pss_Anon", 0) / 1e6,  # at the peak: allocated
+        "peak_file_gb": peak.get("Pss_File", 0) / 1e6,  # at the peak: files mapped
     }
 
 
@@ -163,48 +168,66 @@ def command(variant: str, folder: Path, litdata_chunks: Path | None, workers: in
             f"data.image_size=[{SIZE},{SIZE}]", f"data.storage={variant}", *common]  # fmt: skip
 
 
-def run_files(sizes: list[int], rounds: int, workers: int, variants: list[str], output: Path):
+def run_files(
+    sizes: list[int], rounds: int, warmup: int, workers: int, variants: list[str], output: Path
+):
+    """Per size, `warmup` rounds not counted (they bring the files into the page cache, where a
+    second run of a user's finds them), then `rounds` measured, the variants interleaved."""
     rows = []
     for count in sizes:
         print(f"{count} images: writing the folder (once)", flush=True)
         folder = image_folder(count)
         lit = chunks(count, folder, workers) if "litdata" in variants else None
         results: dict[str, list[dict]] = {v: [] for v in variants}
-        for round_ in range(rounds):
+        for round_ in range(warmup + rounds):
             for variant in variants:
                 result = timed_run(command(variant, folder, lit, workers))
-                results[variant].append(result)
-                print(f"  round {round_ + 1} {variant}: {result}", flush=True)
+                if round_ >= warmup:
+                    results[variant].append(result)
+                label = f"round {round_ - warmup + 1}" if round_ >= warmup else "warm-up"
+                print(f"  {label} {variant}: {result}", flush=True)
         for variant in variants:
             median = {
                 k: statistics.median(r[k] for r in results[variant]) for k in results[variant][0]
             }
+            if "hand" in results:  # each round's quotient against the hand loop of that round
+                median["ratios"] = [
+                    r["images_per_s"] / h["images_per_s"]
+                    for r, h in zip(results[variant], results["hand"], strict=True)
+                ]
             rows.append((count, variant, median))
-    text = report(rows, rounds, workers)
+    text = report(rows, rounds, warmup, workers)
     print(text)
     _write_section(output, text)
     return text
 
 
-def report(rows: list, rounds: int, workers: int) -> str:
+def report(rows: list, rounds: int, warmup: int, workers: int) -> str:
     hand = {count: m for count, v, m in rows if v == "hand"}
     lines = [
         "## Image folders: memory, stream and LitData beside a hand-written loop",
         "",
         f'`make bench ARGS="--tasks files"`: JPEG folders of {SIZE}x{SIZE} images, 10 classes, '
-        f"one epoch of a 12288-8-10 MLP, batches of 64, {workers} loader workers each, a fresh "
-        f"process per run; medians of {rounds} interleaved rounds on a shared 2-core machine "
-        "(other jobs ran beside it: expect ±20%). Peak memory: the proportional set sizes of "
-        "the process and its workers summed, sampled every 0.1 s.",
+        f"one epoch of a 12288-8-10 MLP, batches of 64, {workers} loader workers each (memory: "
+        f"none, its default), a fresh process per run; medians of {rounds} interleaved rounds "
+        f'after {warmup} warm-up round(s) per size, on a shared 2-core machine. "vs hand": the '
+        "quotient of the two medians of images/s, and in brackets the lowest and highest of the "
+        "rounds' own quotients. Peak memory: the proportional set sizes of the process and its "
+        "workers summed, sampled every 0.1 s; at that peak, how much the processes allocated "
+        "(anonymous) and how much is files mapped into them (libraries, LitData's chunks: pages "
+        "the kernel can drop and read again).",
         "",
-        "| images | variant | first step (s) | images/s | vs hand | peak memory (GB) |",
-        "| ---: | --- | ---: | ---: | ---: | ---: |",
+        "| images | variant | first step (s) | images/s | vs hand [rounds] | peak memory (GB) "
+        "| allocated / mapped files (GB) |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for count, variant, m in rows:
         ratio = m["images_per_s"] / hand[count]["images_per_s"] if count in hand else float("nan")
+        spread = m.get("ratios") or [float("nan")]
         lines.append(
             f"| {count:,} | {variant} | {m['first_step_s']:.1f} | {m['images_per_s']:,.0f} | "
-            f"{ratio:.2f}x | {m['peak_gb']:.2f} |"
+            f"{ratio:.2f}x [{min(spread):.2f} to {max(spread):.2f}] | {m['peak_gb']:.2f} | "
+            f"{m['peak_anon_gb']:.2f} / {m['peak_file_gb']:.2f} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -144,7 +144,9 @@ def main(argv: list[str] | None = None) -> str:
     if "files" in args.tasks:  # image folders from disk: a benchmark of its own (bench_files)
         from bench_files import VARIANTS, run_files
 
-        return run_files(args.files_sizes, args.rounds, args.files_workers, VARIANTS, args.output)
+        return run_files(
+            args.files_sizes, args.rounds, args.warmup, args.files_workers, VARIANTS, args.output
+        )
     started = time.perf_counter()
     tasks = available_tasks(args)
     unknown = [t for t in args.tasks if t not in tasks]
