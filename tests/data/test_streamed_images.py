@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 import torch
 
+from dlkit.callbacks.report_writer import ReportWriter
 from dlkit.data.file_samples import FileSplit
 from dlkit.data.images import ImageFolderDataModule
 from dlkit.errors import ConfigError, DataError
+from dlkit.saved.evaluate import test_run as checkpoint_tested
+from dlkit.saved.load import load_run
 from dlkit.training.run import train
 from tests.data.test_image_data import _image_folder
 from tests.helpers import FEW_BATCHES, compose_config, output, read_summary, run
@@ -157,3 +160,23 @@ def test_samples_at_rows_are_those_of_the_memory_split(tmp_path):
     ):
         assert torch.equal(got, expected)
     assert torch.equal(stream.samples("test", 2)[1], memory.datasets["test"].tensors[1][:2])
+
+
+def test_the_rows_of_skipped_test_files_drop_out_of_the_test_outputs(tmp_path):
+    folder = _image_folder(tmp_path / "pictures", n=40)  # 6 test images: one batch
+    test_files = _folder_module(folder, storage="stream", num_workers=0).datasets["test"]
+    bad_row = 2
+    _truncate(Path(test_files.paths[bad_row]))
+    skip = (*STREAM, "data.skip_bad_files=true", "trainer.max_epochs=1")
+    best = _train(tmp_path, "run", folder, *skip)["best_checkpoint"]
+
+    # what `make eval` and `make audit` run: the checkpoint tested with the report writer
+    cfg = compose_config("eval", [f"ckpt_path={best}"], tmp_path / "eval", tmp_path / "data")
+    run = load_run(best, "eval", load_weights=False)
+    reports = ReportWriter(str(tmp_path / "eval"))
+    checkpoint_tested(cfg, run, reports, {})
+    outputs = reports.test_outputs
+    # each prediction beside the row it was made for: the skipped file's row is not there
+    assert len(outputs.rows) == len(outputs.predictions) == len(test_files) - 1
+    assert bad_row not in outputs.rows.tolist()
+    assert outputs.targets.tolist() == test_files.labels[outputs.rows].tolist()

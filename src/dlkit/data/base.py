@@ -131,8 +131,10 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         self.loader_choices = (num_workers, pin_memory, persistent_workers)
         #: what setup chose for `storage`: "memory" or "stream"
         self.storage_used: str | None = None
-        #: streamed files that could not be decoded and were skipped (`skip_bad_files`)
+        #: streamed files that could not be decoded and were skipped (`skip_bad_files`): their
+        #: messages, and the paths of those met in batches (`served_rows`)
         self.skipped_files: list[str] = []
+        self.skipped_paths: set[str] = set()
         self.datasets: dict[str, TensorDataset | FileSplit] = {}
         self.class_names: list[str] | None = None
         self.mean: torch.Tensor | None = None
@@ -383,14 +385,24 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
     def predict_dataloader(self) -> DataLoader:
         return self._loader("test", shuffle=False)
 
+    def served_rows(self, split: str, rows: Sequence[int]) -> list[int]:
+        """Of a batch's `rows` of `split`, those whose samples it holds: the rows of streamed
+        files that were skipped (data.skip_bad_files) drop out, so that predictions and rows
+        stay matched (the test report's `TestOutputs`)."""
+        data = self.datasets.get(split)
+        if not self.skipped_paths or not isinstance(data, FileSplit):
+            return [int(r) for r in rows]
+        return [int(r) for r in rows if data.paths[r] not in self.skipped_paths]
+
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
         x, y, *bad = batch  # streamed batches: the files that could not be decoded
-        if bad:
-            self._check_bad_files(bad[0])
+        if bad and bad[0]:
+            self._check_bad_files([b.message for b in bad[0]])
+            self.skipped_paths.update(b.path for b in bad[0])
             if len(x) == 0:
                 raise DataError(
                     "no file of a whole batch could be decoded (the first: "
-                    f"{bad[0][0]}): check the data folder"
+                    f"{bad[0][0].message}): check the data folder"
                 )
         training = self.trainer is not None and self.trainer.training
         return self.transform_batch(x, augment=training), y

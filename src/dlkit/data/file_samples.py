@@ -40,6 +40,7 @@ class BadFile:
     """A file that could not be decoded, and why (the reader's message names the file)."""
 
     message: str
+    path: str = ""
 
 
 class FileSplit(Dataset):
@@ -58,7 +59,7 @@ class FileSplit(Dataset):
         try:
             return self.read(str(self.paths[i])), self.labels[i]
         except DataError as error:
-            return BadFile(str(error))
+            return BadFile(str(error), str(self.paths[i]))
 
 
 def folder_and_test_folder(
@@ -79,10 +80,10 @@ def folder_and_test_folder(
     return files, test
 
 
-def collate_files(samples: list) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
-    """(x, y, messages of the files left out): the decoded samples stacked, the bad ones named."""
+def collate_files(samples: list) -> tuple[torch.Tensor, torch.Tensor, list[BadFile]]:
+    """(x, y, the files left out): the decoded samples stacked, the bad ones named."""
     good = [s for s in samples if not isinstance(s, BadFile)]
-    bad = [s.message for s in samples if isinstance(s, BadFile)]
+    bad = [s for s in samples if isinstance(s, BadFile)]
     if not good:
         return torch.empty(0), torch.empty(0, dtype=torch.long), bad
     return torch.stack([x for x, _ in good]), torch.stack([y for _, y in good]), bad
@@ -104,8 +105,8 @@ def decode_sample(
         generator=generator,  # not the global one: the model's initialization draws from it next
     )
     parts, bad = [], []
-    for x, _, messages in loader:
+    for x, _, left_out in loader:
         if len(x):
             parts.append(x)
-        bad += messages
+        bad += [b.message for b in left_out]
     return (torch.cat(parts) if parts else torch.empty(0)), bad
