@@ -1,15 +1,18 @@
 """`data.storage=stream` for text folders: the files are listed, the tokenizer fitted on the
 training files read one at a time, then the loader's workers read and encode each batch. The same
 splits, tokenizer and metrics as in memory; `auto` weighs the token ids; a bad file met in a
-worker stops the run with one message, or is skipped."""
+worker stops the run with one message, or is skipped; `make predict` on a folder of texts reads
+them a batch at a time."""
 
 import logging
 
+import pandas as pd
 import pytest
 import torch
 
 from dlkit.data.file_samples import FileSplit
-from dlkit.errors import ConfigError
+from dlkit.errors import ConfigError, DataError
+from dlkit.saved.load import load_run
 from dlkit.training.run import train
 from dlkit_text.data.text_folder import TextFolderDataModule
 from tests.helpers import compose_config, read_summary, run_module
@@ -84,3 +87,41 @@ def test_a_bad_file_met_in_a_worker_is_named_once_or_skipped(tmp_path, text_fold
     summary = read_summary(tmp_path / "skips")
     assert summary["status"] == "completed" and summary["skipped_files"]["count"] == 1
     assert bad in summary["skipped_files"]["files"][0]
+
+
+def test_make_predict_reads_a_folder_of_texts_a_batch_at_a_time(tmp_path, text_folder, capsys):
+    overrides = ["data=text_folder", f"data.path={text_folder}", *WORDS, *STREAM]
+    overrides += ["trainer.max_epochs=1", "callbacks.rich_progress_bar=null"]
+    train(compose_config("train", overrides, tmp_path / "run", tmp_path / "data"))
+    best = read_summary(tmp_path / "run")["best_checkpoint"]
+    new = tmp_path / "new"
+    new.mkdir()
+    for i, path in enumerate(sorted(text_folder.rglob("*.txt"))[:10]):
+        (new / f"{i:02d}.txt").write_bytes(path.read_bytes())
+
+    def make_predict(name: str) -> int:
+        return run_module(
+            "dlkit.cli.predict", f"ckpt_path={best}", f"input={new}", "batch_size=4",
+            "extras.print_config=false", f"hydra.run.dir={tmp_path / name}",
+        )  # fmt: skip
+
+    assert make_predict("pred") == 0
+    table = pd.read_csv(tmp_path / "pred" / "predictions.csv")
+    assert table["input"].tolist() == [f"{i:02d}.txt" for i in range(10)]
+    # the same predictions as from every text read at once and encoded together
+    saved = load_run(best, "predict")
+    with torch.inference_mode():
+        whole = saved.model.predict_from_outputs(saved.model(saved.datamodule.load_inputs(new)))
+    names = saved.datamodule.class_names
+    probabilities = table[[f"probability_{c}" for c in names]].to_numpy()
+    assert probabilities == pytest.approx(whole.numpy(), abs=1e-6)
+
+    # a file that is not UTF-8 in the third batch: the first batches come before it is met
+    (new / "09.txt").write_bytes(b"caf\xe9 au lait")
+    batches = saved.datamodule.input_batches(new, 4)
+    assert len(next(batches)) == 4 and len(next(batches)) == 4
+    with pytest.raises(DataError, match=r"09\.txt is not UTF-8 text"):
+        next(batches)
+    capsys.readouterr()
+    assert make_predict("bad") == 2
+    assert "09.txt is not UTF-8 text" in capsys.readouterr().out

@@ -15,21 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from tokenizers import Tokenizer
 
 from dlkit.data.file_samples import FileSplit, SampleFiles, folder_and_test_folder
 from dlkit.data.samples import LoadedData
 from dlkit.errors import DataError
 from dlkit_text.data.files import list_text_folder, read_document, read_text_files
 from dlkit_text.data.text import TextDataModule
-from dlkit_text.data.tokenizer import fit_tokenizer
-
-
-def read_tokens(path: str, tokenizer: Tokenizer | None) -> torch.Tensor:
-    """One file's text as its token ids [length] (int64): what the loader's workers decode."""
-    if tokenizer is None:
-        raise RuntimeError("the tokenizer is fitted before any file is read (on_split_files)")
-    return torch.tensor(tokenizer.encode(read_document(Path(path))).ids, dtype=torch.long)
+from dlkit_text.data.tokenizer import fit_tokenizer, read_tokens
 
 
 class TrainingTexts(Sequence):
