@@ -1,7 +1,8 @@
 """`data.storage=stream` for text folders: the files are listed, the tokenizer fitted on the
 training files read one at a time, then the loader's workers read and encode each batch. The same
 splits, tokenizer and metrics as in memory; `auto` weighs the token ids; a bad file met in a
-worker stops the run with one message, or is skipped; `make predict` on a folder of texts reads
+worker stops the run with one message, or is skipped; the TF-IDF baseline reads a sample of the
+training files and the test files a batch at a time; `make predict` on a folder of texts reads
 them a batch at a time."""
 
 import logging
@@ -11,7 +12,7 @@ import pytest
 import torch
 
 from dlkit.data.file_samples import FileSplit
-from dlkit.errors import ConfigError, DataError
+from dlkit.errors import DataError
 from dlkit.saved.load import load_run
 from dlkit.training.run import train
 from dlkit_text.data.text_folder import TextFolderDataModule
@@ -37,8 +38,23 @@ def test_stream_and_memory_make_the_same_splits_tokenizer_and_ids(text_folder):
         assert torch.equal(stream.samples(split, 100)[0], memory.datasets[split].tensors[0])
     assert stream.test_table().equals(memory.test_table())
     assert stream.input_shape == memory.input_shape
-    with pytest.raises(ConfigError, match=r"set data\.storage=memory"):  # the TF-IDF baseline
-        stream.baseline_inputs("train")
+
+
+def test_the_tfidf_baseline_reads_a_sample_of_the_streamed_training_texts(text_folder):
+    memory = _module(text_folder, storage="memory")
+    stream = _module(text_folder, storage="stream", num_workers=0, batch_size=4)
+    # every training text (the sample holds up to 5,000), and the test texts 4 at a time
+    texts, targets = stream.baseline_inputs("train")
+    assert texts == memory.texts["train"]
+    assert targets.tolist() == memory.datasets["train"].tensors[1].tolist()
+    batches = list(stream.baseline_batches("test"))
+    assert [len(t) for t, _ in batches] == [4, 4, 1]
+    assert [t for texts, _ in batches for t in texts] == memory.texts["test"]
+    # a sample of 12 of the 42 training texts, a third of each class
+    sampled = _module(text_folder, storage="stream", num_workers=0, baseline_sample=12)
+    texts, targets = sampled.baseline_inputs("train")
+    assert len(texts) == 12 and set(texts) <= set(memory.texts["train"])
+    assert sorted(targets.tolist()) == [0] * 4 + [1] * 4 + [2] * 4
 
 
 def test_auto_weighs_the_token_ids(text_folder, caplog):
@@ -56,9 +72,14 @@ def test_stream_and_memory_train_to_the_same_metrics(tmp_path, text_folder):
         train(compose_config("train", overrides, tmp_path / name, tmp_path / "data"))
         return read_summary(tmp_path / name)
 
-    memory, stream = trained("memory", "data.storage=memory"), trained("stream", *STREAM)
+    baseline = "baseline=tfidf_logistic_regression"
+    memory = trained("memory", "data.storage=memory", baseline)
+    stream = trained("stream", *STREAM, baseline)
     assert (memory["storage"], stream["storage"]) == ("memory", "stream")
     assert stream["test"] == memory["test"] and stream["val"] == memory["val"]
+    # the TF-IDF baseline of a streamed run: fitted on every training file (fewer than
+    # data.baseline_sample), the test texts read a batch at a time
+    assert stream["baseline"] == {**memory["baseline"], "fit_s": stream["baseline"]["fit_s"]}
 
 
 @pytest.mark.slow  # two runs with a worker each (~10 s); audio's fast test covers the same path

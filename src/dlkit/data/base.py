@@ -432,13 +432,22 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         """A split to fit a classical model on (`dlkit.models.baseline`): `baseline_features`
         of its samples, and the targets. Streamed files: a seeded, stratified sample of at most
         `baseline_sample` of them, decoded in the loader's workers, so that memory stays
-        bounded. A subclass with features of its own that need the whole split in memory (the
-        packs' MFCC statistics and raw strings) overrides this and refuses streamed data through
-        `_require`."""
+        bounded (`baseline_rows`). A subclass with inputs of its own overrides this (and
+        `baseline_batches` to stream them), or refuses streamed data through `_require`."""
         data = self.datasets.get(split)
         if not isinstance(data, FileSplit):
             x, y = self._require(split)
             return self.baseline_features(x), y.numpy()
+        workers = self._loader_kwargs(per_sample=True)["num_workers"]
+        x, y, bad = decode_rows(data, self.baseline_rows(split), workers)
+        self._check_bad_files(bad)
+        return self.baseline_features(x), y.numpy()
+
+    def baseline_rows(self, split: str) -> np.ndarray:
+        """The rows of a streamed split a classical model is fitted on: a seeded sample of at
+        most `baseline_sample`, stratified for classification (all of them when there are no
+        more)."""
+        data = self.datasets[split]
         rows = sample_rows(
             np.arange(len(data)),
             data.labels.numpy(),
@@ -447,9 +456,6 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
             stratify=self.task == "classification",
             setting="data.baseline_sample",
         )
-        workers = self._loader_kwargs(per_sample=True)["num_workers"]
-        x, y, bad = decode_rows(data, rows, workers)
-        self._check_bad_files(bad)
         if len(rows) < len(data):
             log.info(
                 "classical baseline: fitted on a seeded sample of %d of the %d %s files "
@@ -458,7 +464,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
                 len(data),
                 split,
             )
-        return self.baseline_features(x), y.numpy()
+        return rows
 
     def baseline_batches(self, split: str) -> Iterator[tuple]:
         """A split to score a classical model on, a batch at a time: in memory the whole split at
