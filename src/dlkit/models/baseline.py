@@ -2,10 +2,11 @@
 
 The baseline sees the same samples as the network (the data module's train split, fold included),
 standardized with the same statistics fitted on that split, flattened to one feature vector per
-sample; for data streamed from files (`data.storage=stream`), a seeded sample of at most
-`data.baseline_sample` training files, and the test split scored a batch at a time, so that
-memory stays bounded (`fitted_on` in summary.json says how many it was fitted on). It is scored on the test split with the network's own metric definitions (the task
-module's torchmetrics), so the two columns of the comparison mean the same thing.
+sample. It is scored on the test split with the network's own metric definitions (the task
+module's torchmetrics), so the two columns of the comparison mean the same thing. Data streamed
+from files (`data.storage=stream`): fitted on a seeded sample of at most `data.baseline_sample`
+training files and scored on the test split a batch at a time, so that memory stays bounded
+(`fitted_on` in summary.json says on how many of the training samples it was fitted).
 
 A data module whose samples are not numbers to flatten gives its own (`baseline_inputs`: text
 gives the raw strings), and says so (`baseline_reads`); a baseline config names what it reads
