@@ -430,18 +430,23 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
 
     def baseline_inputs(self, split: str) -> tuple:
         """A split to fit a classical model on (`dlkit.models.baseline`): `baseline_features`
-        of its samples, and the targets. Streamed files: a seeded, stratified sample of at most
-        `baseline_sample` of them, decoded in the loader's workers, so that memory stays
-        bounded (`baseline_rows`). A subclass with inputs of its own overrides this (and
-        `baseline_batches` to stream them), or refuses streamed data through `_require`."""
+        of its samples (`baseline_samples`), and the targets. A subclass with inputs of its own
+        overrides this (and `baseline_batches` to stream them), or refuses streamed data
+        through `_require`."""
+        x, y = self.baseline_samples(split)
+        return self.baseline_features(x), y.numpy()
+
+    def baseline_samples(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """The samples of a split a classical model is fitted on, and their targets: in memory
+        all of them; streamed files a seeded, stratified sample of at most `baseline_sample`
+        (`baseline_rows`), decoded in the loader's workers, so that memory stays bounded."""
         data = self.datasets.get(split)
         if not isinstance(data, FileSplit):
-            x, y = self._require(split)
-            return self.baseline_features(x), y.numpy()
+            return self._require(split)
         workers = self._loader_kwargs(per_sample=True)["num_workers"]
         x, y, bad = decode_rows(data, self.baseline_rows(split), workers)
         self._check_bad_files(bad)
-        return self.baseline_features(x), y.numpy()
+        return x, y
 
     def baseline_rows(self, split: str) -> np.ndarray:
         """The rows of a streamed split a classical model is fitted on: a seeded sample of at
