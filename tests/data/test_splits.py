@@ -6,7 +6,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from dlkit.data.splits import split_indices
+from dlkit.data.splits import sample_rows, split_indices
 from dlkit.errors import ConfigError, DataError
 
 # 80 samples of class 0, 20 of class 1, sorted: a split that ignores the labels shows at once
@@ -174,3 +174,16 @@ def test_other_split_errors_are_left_as_they_are():
     with pytest.raises(ValueError, match="the resulting train set will be empty") as error:
         split_indices(np.array([0]), **PLAIN)
     assert not isinstance(error.value, DataError)
+
+
+def test_a_sample_of_rows_is_seeded_stratified_and_at_least_one_per_class():
+    labels = np.array([0] * 60 + [1] * 30)
+    rows = np.arange(100, 190)  # any row numbers: the sample is of these
+    sample = sample_rows(rows, labels, 30, seed=0, stratify=True, setting="data.baseline_sample")
+    assert _is_sorted_and_unique(sample) and set(sample) <= set(rows)
+    assert Counter(labels[sample - 100].tolist()) == {0: 20, 1: 10}
+    assert np.array_equal(sample, sample_rows(rows, labels, 30, 0, True, "x"))
+    assert not np.array_equal(sample, sample_rows(rows, labels, 30, 1, True, "x"))
+    assert np.array_equal(sample_rows(rows, labels, 500, 0, True, "x"), rows)  # all of them
+    with pytest.raises(DataError, match=r"data\.baseline_sample keeps 1 of 90 .* at least 2"):
+        sample_rows(rows, labels, 1, 0, True, "data.baseline_sample")

@@ -1,6 +1,7 @@
 """`data.storage=stream`: an image folder decoded by the loader's workers gives what the in-memory
 path gives (splits, statistics, metrics), `auto` picks by the memory budget, bad files are named
-or skipped, and predictions on a folder come a batch at a time."""
+or skipped (and their test rows left out of the test outputs), predictions on a folder come a
+batch at a time, and a classical baseline is fitted on a sample of the files."""
 
 import logging
 from pathlib import Path
@@ -8,9 +9,12 @@ from pathlib import Path
 import pytest
 import torch
 
+from dlkit.callbacks.report_writer import ReportWriter
 from dlkit.data.file_samples import FileSplit
 from dlkit.data.images import ImageFolderDataModule
 from dlkit.errors import ConfigError, DataError
+from dlkit.saved.evaluate import test_run as checkpoint_tested
+from dlkit.saved.load import load_run
 from dlkit.training.run import train
 from tests.data.test_image_data import _image_folder
 from tests.helpers import FEW_BATCHES, compose_config, output, read_summary, run
@@ -157,3 +161,67 @@ def test_samples_at_rows_are_those_of_the_memory_split(tmp_path):
     ):
         assert torch.equal(got, expected)
     assert torch.equal(stream.samples("test", 2)[1], memory.datasets["test"].tensors[1][:2])
+
+
+def test_the_rows_of_skipped_test_files_drop_out_of_the_test_outputs(tmp_path):
+    folder = _image_folder(tmp_path / "pictures", n=40)  # 6 test images: one batch
+    test_files = _folder_module(folder, storage="stream", num_workers=0).datasets["test"]
+    bad_row = 2
+    _truncate(Path(test_files.paths[bad_row]))
+    skip = (*STREAM, "data.skip_bad_files=true", "trainer.max_epochs=1")
+    best = _train(tmp_path, "run", folder, *skip)["best_checkpoint"]
+
+    # what `make eval` and `make audit` run: the checkpoint tested with the report writer
+    cfg = compose_config("eval", [f"ckpt_path={best}"], tmp_path / "eval", tmp_path / "data")
+    run = load_run(best, "eval", load_weights=False)
+    reports = ReportWriter(str(tmp_path / "eval"))
+    checkpoint_tested(cfg, run, reports, {})
+    outputs = reports.test_outputs
+    # each prediction beside the row it was made for: the skipped file's row is not there
+    assert len(outputs.rows) == len(outputs.predictions) == len(test_files) - 1
+    assert bad_row not in outputs.rows.tolist()
+    assert outputs.targets.tolist() == test_files.labels[outputs.rows].tolist()
+
+
+BASELINE = ("baseline=logistic_regression", "data.batch_size=8", "trainer.max_epochs=1")
+
+
+def test_a_streamed_run_fits_the_baseline_on_a_sample_and_reads_every_test_file(tmp_path):
+    folder = _image_folder(tmp_path / "pictures", n=60)  # 42 train, 9 val, 9 test images
+    reads = tmp_path / "reads"
+    reads.mkdir()
+    recorded = (
+        "data._target_=tests.data.recorded_reads.RecordedImageFolder",
+        f"+data.record_to={reads}",
+        "data.normalize=false",  # no statistics: the loaders' workers read for the baseline only
+        "train=false",
+        "test=false",
+    )
+    summary = _train(
+        tmp_path, "run", folder, *STREAM, *BASELINE, *recorded, "data.baseline_sample=20"
+    )
+    assert summary["baseline"]["fitted_on"] == {"samples": 20, "of": 42}
+    assert set(summary["baseline"]["test"]) == {"acc", "f1"}
+    # a sample of 20 of the training files decoded to fit it, and every test file to score it
+    splits = _split_files(folder)
+    read = set((reads / "reads_0.txt").read_text().splitlines())
+    assert len(read & splits["train"]) == 20
+    assert splits["test"] <= read
+
+
+@pytest.mark.slow
+def test_a_streamed_baseline_on_every_training_file_scores_as_in_memory(tmp_path):
+    folder = _image_folder(tmp_path / "pictures", n=60)
+    memory = _train(tmp_path, "memory", folder, "data.storage=memory", *BASELINE)
+    stream = _train(tmp_path, "stream", folder, *STREAM, *BASELINE)
+    # a sample that holds every training file: the baseline of the in-memory run, scored on
+    # the whole test split a batch at a time (8 and 1)
+    assert stream["baseline"]["test"] == memory["baseline"]["test"]
+    assert stream["baseline"]["fitted_on"] == memory["baseline"]["fitted_on"]
+    assert memory["baseline"]["fitted_on"] == {"samples": 42, "of": 42}
+
+
+def _split_files(folder: Path) -> dict[str, set[str]]:
+    """The files of each split of a streamed image folder (16 x 16, the default seed)."""
+    datasets = _folder_module(folder, storage="stream", num_workers=0).datasets
+    return {split: set(map(str, data.paths)) for split, data in datasets.items()}

@@ -1,6 +1,6 @@
 """Whole runs on streamed image folders (slow): a run stopped mid-epoch resumes to the same test
-metrics, two DDP processes read disjoint shares that cover the data, and the peak memory of a
-streaming run does not grow with the number of images."""
+metrics, two DDP processes read disjoint shares that cover the data and count the bad files of
+both shares, and the peak memory of a streaming run does not grow with the number of images."""
 
 import json
 import signal
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from dlkit.data.images import ImageFolderDataModule
 from tests.data.test_image_data import _image_folder
 from tests.helpers import STOPPABLE, folders, output, read_summary, run
 
@@ -77,6 +78,35 @@ def test_two_ddp_processes_read_disjoint_shares_that_cover_the_data(tmp_path):
     assert set(by_rank["0"]) | set(by_rank["1"]) == everything
     assert len(by_rank["0"]) == len(by_rank["1"]) == (28 + 6 + 6 + 6) // 2
     assert read_summary(run_dir)["status"] == "completed"
+
+
+def test_under_ddp_the_files_skipped_by_every_rank_are_counted(tmp_path):
+    folder = _image_folder(tmp_path / "pictures", n=40)  # 28 train, 6 val, 6 test
+    listed = ImageFolderDataModule(str(folder), image_size=(16, 16), storage="stream")
+    listed.setup("fit")
+    # validation rows go to the ranks in turn (row 0 to rank 0, row 1 to rank 1): one bad file
+    # in each rank's share
+    bad = [Path(listed.datasets["val"].paths[row]) for row in (0, 1)]
+    for path in bad:
+        path.write_bytes(path.read_bytes()[:200])
+    run_dir = tmp_path / "run"
+    result = run(
+        "-m",
+        "dlkit.cli.train",
+        *_stream_overrides(folder, workers=1),
+        "data.normalize=false",
+        "data.skip_bad_files=true",
+        "trainer=ddp_cpu",
+        "trainer.max_epochs=1",
+        "callbacks.reports=null",
+        *folders(tmp_path),
+        f"hydra.run.dir={run_dir}",
+    )
+    assert result.returncode == 0, output(result)[-3000:]
+    skipped = read_summary(run_dir)["skipped_files"]
+    assert skipped["count"] == 2
+    for path in bad:
+        assert sum(str(path) in message for message in skipped["files"]) == 1
 
 
 PEAK = """

@@ -1,15 +1,17 @@
 """`data.storage=stream` for clip folders: the clips are listed, then decoded one at a time in the
 DataLoader's workers. The same splits, statistics and metrics as in memory; `auto` picks by the
-decoded size; a bad clip met in a worker stops the run with one message, or is skipped."""
+decoded size; a bad clip met in a worker stops the run with one message, or is skipped; the MFCC
+baseline reads a sample of the training clips and the test clips a batch at a time."""
 
 import logging
 import re
 
+import numpy as np
 import pytest
 import torch
 
 from dlkit.data.file_samples import FileSplit
-from dlkit.errors import ConfigError, DataError
+from dlkit.errors import DataError
 from dlkit.training.run import train
 from dlkit_audio.data.audio_folder import AudioFolderDataModule
 from tests.helpers import compose_config, read_summary, run_module
@@ -35,9 +37,27 @@ def test_stream_and_memory_make_the_same_splits_and_statistics(tone_folder):
     assert stream.input_shape == memory.input_shape
     x, y = stream.samples("test", rows=[4, 1])
     assert y.tolist() == memory.datasets["test"].tensors[1][[4, 1]].tolist()
-    with pytest.raises(ConfigError, match=r"set data\.storage=memory"):  # the MFCC baseline
-        stream.baseline_inputs("train")
     assert torch.equal(x, memory.datasets["test"].tensors[0][[4, 1]])
+
+
+def test_the_mfcc_baseline_reads_a_sample_of_the_streamed_training_clips(tone_folder):
+    memory = _module(tone_folder, storage="memory")
+    stream = _module(tone_folder, storage="stream", num_workers=0, batch_size=4)
+    # every training clip (the sample holds up to 5,000): the features and scale of memory's
+    for got, expected in zip(
+        stream.baseline_inputs("train"), memory.baseline_inputs("train"), strict=True
+    ):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    # the test clips decoded 4 at a time, scaled as the training clips were
+    batches = list(stream.baseline_batches("test"))
+    assert [len(y) for _, y in batches] == [4, 4, 1]
+    x_test, y_test = memory.baseline_inputs("test")
+    np.testing.assert_allclose(np.concatenate([x for x, _ in batches]), x_test, atol=1e-5)
+    assert np.concatenate([y for _, y in batches]).tolist() == y_test.tolist()
+    # a sample of 12 of the 42 training clips, a third of each pitch
+    sampled = _module(tone_folder, storage="stream", num_workers=0, baseline_sample=12)
+    x, y = sampled.baseline_inputs("train")
+    assert x.shape == (12, 40) and sorted(y.tolist()) == [0] * 4 + [1] * 4 + [2] * 4
 
 
 def test_standardization_streamed_comes_from_a_seeded_sample(tone_folder):

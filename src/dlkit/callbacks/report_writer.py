@@ -74,7 +74,10 @@ class ReportWriter(L.Callback):
 
     def on_test_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0):
         if self._batches is not None:
-            rows = torch.as_tensor(self._batches[batch_idx])
+            rows = self._batches[batch_idx]
+            if len(rows) != len(batch[-1]):  # streamed files skipped (data.skip_bad_files)
+                rows = trainer.datamodule.served_rows("test", rows)
+            rows = torch.as_tensor(rows, dtype=torch.long)
         else:  # a plain loader in one process: the batches in turn
             rows = torch.arange(self._offset, self._offset + len(batch[-1]))
         self._offset += len(rows)

@@ -97,6 +97,7 @@ RULES: dict[str, Check] = {
     "data.storage": one_of(STORAGES),
     "data.memory_budget": optional(number(0, low_open=True)),
     "data.standardization_sample": integer(1),
+    "data.baseline_sample": integer(1),
     "callbacks.early_stopping.patience": integer(0),
 }
 

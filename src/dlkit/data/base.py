@@ -15,7 +15,7 @@ can serve); this base does the rest the same way for images, tables and sequence
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import lightning.pytorch as L
@@ -25,7 +25,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlkit.config.values import BATCH_SIZE, require
-from dlkit.data.file_samples import FileSplit, SampleFiles, decode_sample
+from dlkit.data.file_samples import FileSplit, SampleFiles, decode_rows, decode_sample
 from dlkit.data.new_inputs import NewInputs
 from dlkit.data.samples import (
     LoadedData,
@@ -35,7 +35,7 @@ from dlkit.data.samples import (
     to_float,
 )
 from dlkit.data.sampling import batch_loader, loader_settings, training_position
-from dlkit.data.splits import split_indices
+from dlkit.data.splits import sample_rows, split_indices
 from dlkit.data.storage import check_storage, choose_storage
 from dlkit.errors import ConfigError, DataError
 
@@ -65,6 +65,8 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
             summary.json (`skipped_files`) instead of stopping the run.
         standardization_sample: streamed data: how many training files (seeded choice) the
             standardization statistics are computed from.
+        baseline_sample: streamed data: how many training files (seeded choice) a classical
+            baseline is fitted on (in memory it sees the whole training split).
         num_workers, pin_memory, persistent_workers: passed to the DataLoaders; None chooses
             (`dlkit.data.sampling.loader_settings`).
 
@@ -108,6 +110,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         memory_budget: float | None = None,
         skip_bad_files: bool = False,
         standardization_sample: int = 2000,
+        baseline_sample: int = 5000,
         num_workers: int | None = None,
         pin_memory: bool | None = None,
         persistent_workers: bool | None = None,
@@ -128,11 +131,14 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         self.memory_budget = memory_budget
         self.skip_bad_files = skip_bad_files
         self.standardization_sample = standardization_sample
+        self.baseline_sample = baseline_sample
         self.loader_choices = (num_workers, pin_memory, persistent_workers)
         #: what setup chose for `storage`: "memory" or "stream"
         self.storage_used: str | None = None
-        #: streamed files that could not be decoded and were skipped (`skip_bad_files`)
+        #: streamed files that could not be decoded and were skipped (`skip_bad_files`): their
+        #: messages, and the paths of those met in batches (`served_rows`)
         self.skipped_files: list[str] = []
+        self.skipped_paths: set[str] = set()
         self.datasets: dict[str, TensorDataset | FileSplit] = {}
         self.class_names: list[str] | None = None
         self.mean: torch.Tensor | None = None
@@ -383,14 +389,24 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
     def predict_dataloader(self) -> DataLoader:
         return self._loader("test", shuffle=False)
 
+    def served_rows(self, split: str, rows: Sequence[int]) -> list[int]:
+        """Of a batch's `rows` of `split`, those whose samples it holds: the rows of streamed
+        files that were skipped (data.skip_bad_files) drop out, so that predictions and rows
+        stay matched (the test report's `TestOutputs`)."""
+        data = self.datasets.get(split)
+        if not self.skipped_paths or not isinstance(data, FileSplit):
+            return [int(r) for r in rows]
+        return [int(r) for r in rows if data.paths[r] not in self.skipped_paths]
+
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
         x, y, *bad = batch  # streamed batches: the files that could not be decoded
-        if bad:
-            self._check_bad_files(bad[0])
+        if bad and bad[0]:
+            self._check_bad_files([b.message for b in bad[0]])
+            self.skipped_paths.update(b.path for b in bad[0])
             if len(x) == 0:
                 raise DataError(
                     "no file of a whole batch could be decoded (the first: "
-                    f"{bad[0][0]}): check the data folder"
+                    f"{bad[0][0].message}): check the data folder"
                 )
         training = self.trainer is not None and self.trainer.training
         return self.transform_batch(x, augment=training), y
@@ -406,12 +422,71 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
             self.mean, self.std = self.mean.to(x.device), self.std.to(x.device)
         return (x - self.mean) / self.std
 
-    def baseline_inputs(self, split: str) -> tuple:
-        """A split for a classical model (`dlkit.models.baseline`): the samples standardized like
-        the network's inputs (no augmentation), one flat vector each, and the targets."""
-        x, y = self._require(split)
+    def baseline_features(self, x: torch.Tensor) -> np.ndarray:
+        """Samples as a classical model's inputs: standardized like the network's inputs (no
+        augmentation), one flat vector each."""
         x = self.transform_batch(x, augment=False)
-        return x.reshape(len(x), -1).numpy(), y.numpy()
+        return x.reshape(len(x), -1).numpy()
+
+    def baseline_inputs(self, split: str) -> tuple:
+        """A split to fit a classical model on (`dlkit.models.baseline`): `baseline_features`
+        of its samples (`baseline_samples`), and the targets. A subclass with inputs of its own
+        overrides this (and `baseline_batches` to stream them), or refuses streamed data
+        through `_require`."""
+        x, y = self.baseline_samples(split)
+        return self.baseline_features(x), y.numpy()
+
+    def baseline_samples(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """The samples of a split a classical model is fitted on, and their targets: in memory
+        all of them; streamed files a seeded, stratified sample of at most `baseline_sample`
+        (`baseline_rows`), decoded in the loader's workers, so that memory stays bounded."""
+        data = self.datasets.get(split)
+        if not isinstance(data, FileSplit):
+            return self._require(split)
+        workers = self._loader_kwargs(per_sample=True)["num_workers"]
+        x, y, bad = decode_rows(data, self.baseline_rows(split), workers)
+        self._check_bad_files(bad)
+        return x, y
+
+    def baseline_rows(self, split: str) -> np.ndarray:
+        """The rows of a streamed split a classical model is fitted on: a seeded sample of at
+        most `baseline_sample`, stratified for classification (all of them when there are no
+        more)."""
+        data = self.datasets[split]
+        rows = sample_rows(
+            np.arange(len(data)),
+            data.labels.numpy(),
+            self.baseline_sample,
+            self.seed,
+            stratify=self.task == "classification",
+            setting="data.baseline_sample",
+        )
+        if len(rows) < len(data):
+            log.info(
+                "classical baseline: fitted on a seeded sample of %d of the %d %s files "
+                "(data.baseline_sample)",
+                len(rows),
+                len(data),
+                split,
+            )
+        return rows
+
+    def baseline_batches(self, split: str) -> Iterator[tuple]:
+        """A split to score a classical model on, a batch at a time: in memory the whole split at
+        once (`baseline_inputs`); streamed files decoded by the loader's workers a batch at a
+        time, each one, never all held together (a skipped bad file is left out)."""
+        data = self.datasets.get(split)
+        if not isinstance(data, FileSplit):
+            yield self.baseline_inputs(split)
+            return
+        settings = {**self._loader_kwargs(per_sample=True), "persistent_workers": False}
+        loader = batch_loader(
+            data, self.batch_size, shuffle=False, seed=self.seed, trainer=None, **settings
+        )
+        for x, y, bad in loader:
+            self._check_bad_files([b.message for b in bad])
+            if len(x):
+                yield self.baseline_features(x), y.numpy()
 
     # ----------------------------------------------------------------- helpers
     def _require(self, split: str) -> tuple[torch.Tensor, ...]:
@@ -420,7 +495,8 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         if isinstance(self.datasets[split], FileSplit):
             raise ConfigError(
                 f"{type(self).__name__} streams its files (data.storage=stream), and this needs "
-                "every sample in memory (a classical baseline, say): set data.storage=memory"
+                "every sample in memory (a classical baseline on features of the whole split, "
+                "say): set data.storage=memory"
             )
         return self.datasets[split].tensors
 

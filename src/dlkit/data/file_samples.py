@@ -40,6 +40,7 @@ class BadFile:
     """A file that could not be decoded, and why (the reader's message names the file)."""
 
     message: str
+    path: str = ""
 
 
 class FileSplit(Dataset):
@@ -58,7 +59,7 @@ class FileSplit(Dataset):
         try:
             return self.read(str(self.paths[i])), self.labels[i]
         except DataError as error:
-            return BadFile(str(error))
+            return BadFile(str(error), str(self.paths[i]))
 
 
 def folder_and_test_folder(
@@ -79,10 +80,10 @@ def folder_and_test_folder(
     return files, test
 
 
-def collate_files(samples: list) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
-    """(x, y, messages of the files left out): the decoded samples stacked, the bad ones named."""
+def collate_files(samples: list) -> tuple[torch.Tensor, torch.Tensor, list[BadFile]]:
+    """(x, y, the files left out): the decoded samples stacked, the bad ones named."""
     good = [s for s in samples if not isinstance(s, BadFile)]
-    bad = [s.message for s in samples if isinstance(s, BadFile)]
+    bad = [s for s in samples if isinstance(s, BadFile)]
     if not good:
         return torch.empty(0), torch.empty(0, dtype=torch.long), bad
     return torch.stack([x for x, _ in good]), torch.stack([y for _, y in good]), bad
@@ -93,19 +94,30 @@ def decode_sample(
 ) -> tuple[torch.Tensor, list[str]]:
     """A seeded random sample of `count` files of the split, decoded (all of them when there are
     fewer), and the messages of the files that could not be."""
-    generator = torch.Generator().manual_seed(seed)
-    order = torch.randperm(len(split), generator=generator)
-    chosen = torch.sort(order[:count]).values.tolist()
+    order = torch.randperm(len(split), generator=torch.Generator().manual_seed(seed))
+    x, _, bad = decode_rows(split, torch.sort(order[:count]).values.tolist(), num_workers)
+    return x, bad
+
+
+def decode_rows(
+    split: FileSplit, rows: Sequence[int], num_workers: int
+) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """The files at `rows` of the split decoded in the loader's workers, their labels, and the
+    messages of the files that could not be decoded."""
     loader = DataLoader(
-        torch.utils.data.Subset(split, chosen),
+        torch.utils.data.Subset(split, list(rows)),
         batch_size=256,
         num_workers=num_workers,
         collate_fn=collate_files,
-        generator=generator,  # not the global one: the model's initialization draws from it next
+        # not the global generator: the model's initialization draws from it next
+        generator=torch.Generator().manual_seed(0),
     )
-    parts, bad = [], []
-    for x, _, messages in loader:
+    parts, labels, bad = [], [], []
+    for x, y, left_out in loader:
         if len(x):
             parts.append(x)
-        bad += messages
-    return (torch.cat(parts) if parts else torch.empty(0)), bad
+            labels.append(y)
+        bad += [b.message for b in left_out]
+    if not parts:
+        return torch.empty(0), split.labels[:0], bad
+    return torch.cat(parts), torch.cat(labels), bad

@@ -165,7 +165,7 @@ class NewInputs:
         far = values = 0
         for x, _, bad in loader:
             if bad:
-                raise DataError(bad[0])
+                raise DataError(bad[0].message)
             x = self.transform_batch(x, augment=False)
             far += self.far_from_training(x) * x.numel()
             values += x.numel()

@@ -4,6 +4,8 @@ The test split is drawn once from the whole data set (or is the one the data set
 never changes with the fold: folds only re-divide the train+val part. Classification splits are
 stratified, so every part keeps the class proportions. `train_fraction` keeps a seeded, stratified
 share of the training part (how a model fares with less data); validation and test stay as they are.
+`sample_rows` draws such a seeded, stratified sample of any rows (a streamed run's baseline is
+fitted on one).
 """
 
 import numpy as np
@@ -93,8 +95,25 @@ def _subsample(
             f"fewer than the {classes} classes: a stratified share needs at least one sample "
             f"of each, so raise data.train_fraction to at least {classes / len(train):.2g}"
         )
+    return sample_rows(train, labels[train], keep, seed, stratify, "data.train_fraction")
+
+
+def sample_rows(
+    rows: np.ndarray, labels: np.ndarray, keep: int, seed: int, stratify: bool, setting: str
+) -> np.ndarray:
+    """A seeded choice of `keep` of `rows` (all of them when there are no more), stratified by
+    their `labels` for classification; sorted. `setting` names what set `keep`."""
+    if keep >= len(rows):
+        return rows
+    classes = len(np.unique(labels)) if stratify else 1
+    if keep < classes:
+        raise DataError(
+            f"{setting} keeps {keep} of {len(rows)} samples, fewer than the {classes} classes: "
+            f"a stratified sample needs at least one of each, so raise {setting} to at least "
+            f"{classes}"
+        )
     kept, _ = train_test_split(
-        train, train_size=keep, random_state=seed, stratify=labels[train] if stratify else None
+        rows, train_size=keep, random_state=seed, stratify=labels if stratify else None
     )
     return np.sort(kept)
 

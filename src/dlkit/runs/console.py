@@ -135,6 +135,8 @@ def baseline_table(result: dict) -> Table:
             net, classical = _number(result["test"].get(key)), _number(baseline["test"][key])
         table.add_row(key, net, classical)
     table.add_row("fit time (s)", "", f"{baseline['fit_s']:.2f}", style="dim")
+    if fitted := baseline.get("fitted_on"):  # all training samples, or a streamed sample
+        table.add_row("fitted on", "", f"{fitted['samples']} of {fitted['of']}", style="dim")
     return table
 
 

@@ -1,4 +1,5 @@
-"""Distributed training with Hydra: which process is rank 0, and where the other ranks run.
+"""Distributed training with Hydra: which process is rank 0, where the other ranks run, and what
+they gather from each other (`every_rank`).
 
 Two things Lightning gets wrong for a Hydra app, fixed here:
 
@@ -32,6 +33,22 @@ RANK_OWN_OVERRIDES = ("hydra.mode=", "hydra.run.dir=", "hydra.job.name=", "hydra
 def is_global_zero_process() -> bool:
     """True in the process that writes the run folder (rank 0, or the only process)."""
     return all(os.environ.get(name, "0") in ("", "0") for name in RANK_VARIABLES)
+
+
+def every_rank(value: Any) -> list[Any]:
+    """`value` of each process of the distributed run, in rank order ([value] in a single process).
+
+    Every rank must call it at the same point. Lightning's strategies gather tensors only
+    (`strategy.all_gather`); lists of strings (the files each rank skipped) go through
+    torch.distributed's own `all_gather_object`.
+    """
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return [value]
+    gathered: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(gathered, value)
+    return gathered
 
 
 def rank_command(local_rank: int) -> tuple[list[str], str]:

@@ -12,6 +12,7 @@ import lightning.pytorch as L
 from omegaconf import DictConfig
 
 from dlkit.config.targets import check_targets
+from dlkit.runs.distributed import every_rank
 from dlkit.runs.folder import RunFolder
 from dlkit.runs.loggers import finish_loggers, log_hyperparameters
 from dlkit.runs.summary import split_metrics
@@ -72,11 +73,12 @@ def fit_and_test(cfg: DictConfig, folder: RunFolder) -> dict:
         "samples": {split: len(data) for split, data in datamodule.datasets.items()},
         "storage": datamodule.storage_used,
     }
-    if datamodule.skipped_files:  # data.skip_bad_files: what was left out (this process's)
-        result["skipped_files"] = {
-            "count": len(datamodule.skipped_files),
-            "files": datamodule.skipped_files[:20],
-        }
+    # data.skip_bad_files: what was left out, by any rank (each reads the files of its share)
+    skipped = list(
+        dict.fromkeys(f for files in every_rank(datamodule.skipped_files) for f in files)
+    )
+    if skipped:
+        result["skipped_files"] = {"count": len(skipped), "files": skipped[:20]}
     for callback in trainer.callbacks:  # the test report, a learning-rate finder's suggestion
         result.update(getattr(callback, "run_summary", None) or {})
     if baseline:

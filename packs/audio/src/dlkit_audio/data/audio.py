@@ -8,7 +8,8 @@ spectrogram: time shift, gain and noise on the waveform, SpecAugment's masks on 
 spectrogram, where a masked value of 0 is the band's mean.
 
 The classical baseline reads MFCC statistics (each coefficient's mean and standard deviation
-over the clip's frames), standardized with the training split's.
+over the clip's frames), standardized with the training clips' it is fitted on (streamed: a
+seeded sample of them, `data.baseline_sample`).
 """
 
 from collections.abc import Iterator
@@ -138,14 +139,24 @@ class AudioDataModule(BaseDataModule):
     # ----------------------------------------------------------------- the classical baseline
     def baseline_inputs(self, split: str) -> tuple[np.ndarray, np.ndarray]:
         """MFCC statistics per clip ([N, 2 x 20]: each coefficient's mean and std over the
-        frames), standardized with the training split's, and the targets."""
-        if self._baseline_scale is None:
-            train = self._mfcc_statistics("train")
-            self._baseline_scale = (train.mean(axis=0), train.std(axis=0) + 1e-6)
+        frames), standardized with those of the training clips the baseline is fitted on (all
+        of them, or a streamed run's sample), and the targets."""
+        if self._baseline_scale is None and split != "train":
+            self.baseline_inputs("train")  # the scale first
+        x, y = self.baseline_samples(split)
+        statistics = self._mfcc_statistics(x)
+        if split == "train":
+            self._baseline_scale = (statistics.mean(axis=0), statistics.std(axis=0) + 1e-6)
         mean, std = self._baseline_scale
-        return (self._mfcc_statistics(split) - mean) / std, self._require(split)[1].numpy()
+        return (statistics - mean) / std, y.numpy()
 
-    def _mfcc_statistics(self, split: str) -> np.ndarray:
+    def baseline_features(self, x: torch.Tensor) -> np.ndarray:
+        """A batch of clips as `baseline_inputs` gives them (a streamed test split's batches),
+        after `baseline_inputs("train")` fitted the scale."""
+        mean, std = self._baseline_scale
+        return (self._mfcc_statistics(x) - mean) / std
+
+    def _mfcc_statistics(self, x: torch.Tensor) -> np.ndarray:
         if self._mfcc is None:
             s = self.spectrogram
             self._mfcc = Spectrogram(
@@ -159,7 +170,6 @@ class AudioDataModule(BaseDataModule):
                 min(BASELINE_MFCC, s.mel.n_mels),
                 s.top_db,
             )
-        x = self._require(split)[0]
         mfcc = torch.cat([self._mfcc(to_float(chunk)) for chunk in x.split(256)])
         return torch.cat([mfcc.mean(dim=2), mfcc.std(dim=2)], dim=1).numpy()
 

@@ -9,6 +9,8 @@ folder as `tokenizer.json`, and encodes validation, test and new texts exactly a
 """
 
 import logging
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,13 @@ from dlkit_text.data.files import (
     read_utf8,
     text_files,
 )
-from dlkit_text.data.tokenizer import PADDING_ID, encode, fit_tokenizer, tokenizer_from_state
+from dlkit_text.data.tokenizer import (
+    PADDING_ID,
+    encode,
+    fit_tokenizer,
+    read_tokens,
+    tokenizer_from_state,
+)
 from dlkit_text.run_files import tokenizer_file
 
 log = logging.getLogger(__name__)
@@ -138,9 +146,34 @@ class TextDataModule(BaseDataModule):
             write_text_atomic(tokenizer_file(folder), self.tokenizer.to_str(pretty=True))
 
     # ----------------------------------------------------------------- new inputs
+    def input_batches(self, path: str | Path, batch_size: int) -> Iterator[torch.Tensor]:
+        """A folder of .txt files read and encoded in the loader's workers a batch at a time,
+        as a streamed text folder trains (`make predict` never holds every text); a CSV or .txt
+        file is read at once."""
+        path = Path(path).expanduser()
+        if not path.is_dir():
+            yield from super().input_batches(path, batch_size)
+            return
+        read = partial(read_tokens, tokenizer=self.tokenizer)
+        yield from self.file_batches(
+            path, [str(f) for f in self._new_files(path)], read, batch_size
+        )
+
     def input_columns(self, path: Path) -> dict[str, list]:
-        """Each text beside its prediction (`predictions.csv`)."""
-        return {"text": self.read_inputs(Path(path).expanduser())}
+        """Each text beside its prediction (`predictions.csv`); for a folder, each file
+        (relative to it), so that the table does not hold every document."""
+        path = Path(path).expanduser()
+        if path.is_dir():
+            return {"input": [str(f.relative_to(path)) for f in self._new_files(path)]}
+        return {"text": self.read_inputs(path)}
+
+    @staticmethod
+    def _new_files(folder: Path) -> list[Path]:
+        """The .txt files of a folder of new texts, in the order of their predictions."""
+        files = text_files(folder)
+        if not files:
+            raise DataError(f"{folder} holds no {TEXT_SUFFIX} files: give a folder of texts")
+        return files
 
     def read_inputs(self, path: Path) -> list[str]:
         """New texts: a CSV file with the text column (its other columns are ignored), a .txt
@@ -149,7 +182,7 @@ class TextDataModule(BaseDataModule):
         if not path.exists():
             raise DataError(f"input file not found: {path}")
         if path.is_dir():
-            return read_text_files(text_files(path))
+            return read_text_files(self._new_files(path))
         if path.suffix.lower() == ".csv":
             frame = read_text_csv(path, [self.text_column], self.sep)
             return checked_texts(frame[self.text_column], self.text_column, path)

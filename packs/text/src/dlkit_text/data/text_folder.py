@@ -5,7 +5,8 @@
 `make train data=text_folder data.path=my_texts`; every file is one UTF-8 text. Read into memory
 before training, or streamed (`data.storage`, `dlkit.data.storage`): the tokenizer is fitted on
 the training files read one at a time, then the DataLoader's workers read and encode each
-batch's files (`read_tokens`).
+batch's files (`read_tokens`); a TF-IDF baseline reads the raw texts of a seeded sample of the
+training files and of the test files a batch at a time.
 """
 
 from collections.abc import Iterator, Sequence
@@ -15,21 +16,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from tokenizers import Tokenizer
 
 from dlkit.data.file_samples import FileSplit, SampleFiles, folder_and_test_folder
 from dlkit.data.samples import LoadedData
 from dlkit.errors import DataError
 from dlkit_text.data.files import list_text_folder, read_document, read_text_files
 from dlkit_text.data.text import TextDataModule
-from dlkit_text.data.tokenizer import fit_tokenizer
-
-
-def read_tokens(path: str, tokenizer: Tokenizer | None) -> torch.Tensor:
-    """One file's text as its token ids [length] (int64): what the loader's workers decode."""
-    if tokenizer is None:
-        raise RuntimeError("the tokenizer is fitted before any file is read (on_split_files)")
-    return torch.tensor(tokenizer.encode(read_document(Path(path))).ids, dtype=torch.long)
+from dlkit_text.data.tokenizer import fit_tokenizer, read_tokens
 
 
 class TrainingTexts(Sequence):
@@ -103,6 +96,38 @@ class TextFolderDataModule(TextDataModule):
         for listed in (files, test_files):
             if listed is not None:
                 listed.read = partial(read_tokens, tokenizer=self.tokenizer)
+
+    def baseline_inputs(self, split: str) -> tuple[list[str], np.ndarray]:
+        """Streamed: the raw strings of a seeded sample of the split's files (at most
+        `data.baseline_sample`, `baseline_rows`) for the TF-IDF baseline; else all of them."""
+        data = self.datasets.get(split)
+        if not isinstance(data, FileSplit):
+            return super().baseline_inputs(split)
+        return self._read_texts(data, self.baseline_rows(split))
+
+    def baseline_batches(self, split: str) -> Iterator[tuple[list[str], np.ndarray]]:
+        """Streamed: the split's raw strings read a batch of files at a time."""
+        data = self.datasets.get(split)
+        if not isinstance(data, FileSplit):
+            yield from super().baseline_batches(split)
+            return
+        for start in range(0, len(data), self.batch_size):
+            rows = range(start, min(start + self.batch_size, len(data)))
+            texts, targets = self._read_texts(data, rows)
+            if texts:
+                yield texts, targets
+
+    def _read_texts(self, data: FileSplit, rows: Sequence[int]) -> tuple[list[str], np.ndarray]:
+        """The texts of the files at `rows` and their labels; a file that cannot be read stops,
+        or is left out and counted (`data.skip_bad_files`)."""
+        texts, kept = [], []
+        for row in rows:
+            try:
+                texts.append(read_document(Path(data.paths[row])))
+                kept.append(int(row))
+            except DataError as error:
+                self._check_bad_files([str(error)])
+        return texts, data.labels[kept].numpy()
 
     def test_table(self) -> pd.DataFrame:
         """The test texts in the order of the test split; streamed, read from their files."""

@@ -18,12 +18,14 @@ maps to 1, and padding is masked by the nets (`dlkit_text.nets.tokens`).
 import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 
 import torch
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 
 from dlkit.config.values import check_choice
 from dlkit.errors import DataError
+from dlkit_text.data.files import read_document
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +95,14 @@ def encode(tokenizer: Tokenizer, texts: Sequence[str], what: str) -> torch.Tenso
             tokenizer.truncation["max_length"],
         )
     return torch.tensor([e.ids for e in encodings], dtype=torch.long).reshape(len(encodings), -1)
+
+
+def read_tokens(path: str, tokenizer: Tokenizer | None) -> torch.Tensor:
+    """One file's text as its token ids [length] (int64): what the loader's workers decode
+    (a streamed text folder, a folder of new texts for `make predict`)."""
+    if tokenizer is None:
+        raise RuntimeError("the tokenizer is fitted before any file is read (on_split_files)")
+    return torch.tensor(tokenizer.encode(read_document(Path(path))).ids, dtype=torch.long)
 
 
 def tokenizer_from_state(state: str) -> Tokenizer:
