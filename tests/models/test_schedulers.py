@@ -49,6 +49,12 @@ def test_one_cycle_takes_its_settings():
     assert rates[-1] == pytest.approx(PEAK / 10 / 100, rel=0.1)
 
 
+def test_one_cycle_with_an_optimizer_without_momentum():
+    """Adagrad has no momentum to cycle (OneCycleLR's default refuses it)."""
+    config = schedulers.onecycle(_optimizer(kind=torch.optim.Adagrad), total_steps=20)
+    assert max(_rates(config, 20)) == pytest.approx(PEAK)
+
+
 def test_one_cycle_keeps_plain_sgd_plain():
     """OneCycleLR's default would set momentum 0.95 on an SGD that has none."""
     config = schedulers.onecycle(_optimizer(), total_steps=20)
