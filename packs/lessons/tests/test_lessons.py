@@ -9,14 +9,16 @@ whose reports state the measured outcome of each claim, are in test_lessons_full
 import re
 from pathlib import Path
 
+import pytest
 from omegaconf import OmegaConf
 
 from dlkit_lessons import LESSONS, vanishing_gradients
 from dlkit_lessons.cli import lesson_arguments, print_lessons
 from dlkit_lessons.jobs import lesson_jobs
-from tests.helpers import folders, output, run, run_module
+from tests.helpers import compose_with_hydra, folders, output, run, run_module
 
 LESSON_CONFIGS = Path(__file__).parents[1] / "configs" / "lesson"
+VARIANTS = LESSON_CONFIGS / "variants"
 
 
 def test_make_lesson_lists_the_lessons():
@@ -68,6 +70,47 @@ def test_each_lesson_has_its_config_and_figure_function():
     for name in LESSONS:
         assert OmegaConf.load(LESSON_CONFIGS / f"{name}.yaml").lesson.name == name
         assert callable(__import__(LESSONS[name].module, fromlist=["report"]).report)
+
+
+def _sweep_jobs(name: str) -> list[list[str]]:
+    """Each job's overrides of `make lesson name=<name>` (full size), in the order the grid
+    sweeper gives them: the lesson's swept values (`hydra.sweeper.params`), then the command
+    line's `+lesson=<name>`."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from hydra_plugins.dlkit_sweepers.grid_sweeper import GridSweeper
+
+    params = compose_with_hydra(f"+lesson={name}").hydra.sweeper.params
+    swept = [f"{key}={values}" for key, values in params.items()]  # as the sweeper writes them
+    arguments = [*swept, *lesson_arguments([f"name={name}"])[1:]]
+    (jobs,) = GridSweeper.split_arguments(OverridesParser.create().parse_overrides(arguments), None)
+    return jobs
+
+
+def _leaves(node, key: str = ""):
+    if isinstance(node, dict):
+        for child, value in node.items():
+            yield from _leaves(value, f"{key}.{child}" if key else child)
+    else:
+        yield key, node
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in VARIANTS.iterdir()))
+def test_each_variant_of_a_lesson_runs_with_its_own_values(name):
+    """A value that the lesson's config sets wins over a variant's, which comes before it in
+    the job's overrides: regularization's dropout and weight decay variants trained without
+    either while the lesson set both to 0."""
+    composed = {}
+    for job in _sweep_jobs(name):
+        variant = next(o for o in job if o.startswith(f"+lesson/variants/{name}=")).split("=")[1]
+        cfg = OmegaConf.to_container(compose_with_hydra(*job))
+        cfg.pop("hydra")
+        own = OmegaConf.to_container(OmegaConf.load(VARIANTS / name / f"{variant}.yaml"))
+        own.pop("defaults", None)
+        for key, value in _leaves(own):
+            assert OmegaConf.select(OmegaConf.create(cfg), key) == value, (variant, key)
+        composed[variant] = OmegaConf.to_yaml(cfg)
+    assert len(set(composed.values())) == len(composed) > 1  # no two variants train alike
 
 
 def test_make_lesson_runs_one_at_the_tiny_size(tmp_path, check_report, monkeypatch):

@@ -67,6 +67,7 @@ def _batch_norm(rows):
 def _regularization(rows):
     runs = by(rows, "regularization")
     plain, augmented = runs["none"], runs["augmentation"]
+    assert share(runs["dropout"]["gap"]) < share(plain["gap"])  # from the training side
     assert share(augmented["gap"]) < share(plain["gap"])
     assert share(augmented["val acc"]) > share(plain["val acc"])
 
