@@ -157,3 +157,51 @@ def test_the_regularization_report_weighs_one_epochs_figures():
     assert "raises the validation accuracy to 45.0%" in verdict
     assert "31.7%" not in verdict and "46.0%" not in verdict
     assert verdict.endswith("The claim holds for augmentation here.")
+
+
+def test_the_lr_schedules_verdict_weighs_the_last_epochs_with_a_margin():
+    """The losses compared are the means over the last epochs (a high constant rate bounces
+    from one epoch to the next), and a schedule ends lower only at 90% of the constant rate's
+    loss or less: what is closer is that noise."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from dlkit_lessons.lr_schedules import END, TRAIN, VAL, _end, _verdict
+
+    losses = [2.0, 1.0, 0.9, 0.5, 0.7, 0.6]
+    job = SimpleNamespace(epochs=pd.DataFrame({"train/loss": losses}))
+    assert END == 3 and _end(job, "train/loss") == pytest.approx(0.6)
+    assert _end(job, "val/loss") is None
+
+    def rows(**train: float) -> list[dict]:
+        return [
+            {"schedule": name, TRAIN: f"{loss:.4f}", VAL: "1.0000", "val acc, last epoch": "50.0%"}
+            for name, loss in train.items()
+        ]
+
+    verdict = _verdict(rows(constant=0.8, step=0.6, cosine=0.7, onecycle=0.72, cyclic=0.9))
+    assert "averages 0.8000 with a constant rate, against step 0.6000, cosine 0.7000" in verdict
+    assert "(the cyclic one 0.9000)" in verdict and verdict.endswith("the claim holds here.")
+    partly = _verdict(rows(constant=0.8, step=0.6, cosine=0.73, onecycle=0.7))
+    assert partly.endswith("Only step, onecycle end lower: the claim holds in part here.")
+    assert _verdict(rows(constant=0.8, step=0.78, cosine=0.81, onecycle=0.75)).endswith(
+        "which this one is not."
+    )
+
+
+def test_a_lessons_text_names_one_hidden_layer_in_the_singular():
+    from types import SimpleNamespace
+
+    from dlkit_lessons.figures import setup
+
+    def job(hidden: list[int]) -> SimpleNamespace:
+        cfg = OmegaConf.create({"model": {"net": {
+            "_target_": "dlkit.models.nets.mlp.MLP", "hidden_sizes": hidden, "norm": False}}})  # fmt: skip
+        return SimpleNamespace(
+            folder=SimpleNamespace(saved_config=lambda: cfg), values={}, summary={}
+        )
+
+    assert setup(job([64])).startswith("MLP (one hidden layer of 64, no batch norm)")
+    assert setup(job([64, 64])).startswith("MLP (2 hidden layers of 64, no batch norm)")
+    assert setup(job([64, 32])).startswith("MLP (hidden layers [64, 32], no batch norm)")
