@@ -65,6 +65,13 @@ mutation: $(STAMP) ## mutation score per pure module: do their unit tests catch 
 	rm -rf mutants
 	$(BIN)/mutmut run
 	$(BIN)/python tests/mutation_score.py --min 80
+	@# mutmut mutates only under the src/ of the folder it runs in: a pack's own [tool.mutmut]
+	@# runs from the pack's folder
+	for pack in $(PACKS); do \
+	  grep -q '^\[tool.mutmut\]' $$pack/pyproject.toml || continue; \
+	  (cd $$pack && rm -rf mutants && $(CURDIR)/$(BIN)/mutmut run \
+	    && $(CURDIR)/$(BIN)/python $(CURDIR)/tests/mutation_score.py --min 80) || exit 1; \
+	done
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .

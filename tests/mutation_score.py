@@ -3,7 +3,8 @@
 mutmut sums up all the files it mutated at once, so a module with weak tests hides behind the
 others; this prints killed / mutants per module (`only_mutate` in pyproject.toml's [tool.mutmut]
 lists them), the mutants that survived, and fails when a module scores below `--min` percent.
-Run from the repository root after `mutmut run`.
+Run after `mutmut run`, in the folder it ran in: the repository root, or a pack's folder with a
+[tool.mutmut] of its own.
 """
 
 import argparse

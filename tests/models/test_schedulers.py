@@ -49,6 +49,41 @@ def test_one_cycle_takes_its_settings():
     assert rates[-1] == pytest.approx(PEAK / 10 / 100, rel=0.1)
 
 
+def test_one_cycle_with_an_optimizer_without_momentum():
+    """Adagrad has no momentum to cycle (OneCycleLR's default refuses it)."""
+    config = schedulers.onecycle(_optimizer(kind=torch.optim.Adagrad), total_steps=20)
+    assert max(_rates(config, 20)) == pytest.approx(PEAK)
+
+
+def test_one_cycle_keeps_plain_sgd_plain():
+    """OneCycleLR's default would set momentum 0.95 on an SGD that has none."""
+    config = schedulers.onecycle(_optimizer(), total_steps=20)
+    optimizer = config["scheduler"].optimizer
+    for _ in range(20):
+        assert optimizer.param_groups[0]["momentum"] == 0
+        optimizer.step()
+        config["scheduler"].step()
+
+
+@pytest.mark.parametrize(
+    ("kind", "key"),
+    [(lambda groups, lr: torch.optim.SGD(groups, lr=lr, momentum=0.9), "momentum"),
+     (torch.optim.Adam, "betas")],
+)  # fmt: skip
+def test_one_cycle_cycles_a_momentum_the_optimizer_has(kind, key):
+    """Against the rate: high (0.95) while it is low, low (0.85) at the peak."""
+    config = schedulers.onecycle(_optimizer(kind=kind), total_steps=100)
+    optimizer = config["scheduler"].optimizer
+    momentum = []
+    for _ in range(100):
+        value = optimizer.param_groups[0][key]
+        momentum.append(value[0] if key == "betas" else value)
+        optimizer.step()
+        config["scheduler"].step()
+    assert momentum[0] == pytest.approx(0.95) and momentum[-1] == pytest.approx(0.95, abs=1e-3)
+    assert min(momentum) == pytest.approx(0.85) and momentum.index(min(momentum)) == 24
+
+
 @pytest.mark.parametrize(("total", "planned", "warmup"), [(4, 4, 2), (3, 4, 2), (1, 4, 2)])
 def test_one_cycle_in_a_run_too_short_for_its_phases(total, planned, warmup):
     """OneCycleLR divides by each phase's length: at least two warm-up steps and one after."""

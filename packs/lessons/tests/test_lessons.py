@@ -9,14 +9,16 @@ whose reports state the measured outcome of each claim, are in test_lessons_full
 import re
 from pathlib import Path
 
+import pytest
 from omegaconf import OmegaConf
 
 from dlkit_lessons import LESSONS, vanishing_gradients
 from dlkit_lessons.cli import lesson_arguments, print_lessons
 from dlkit_lessons.jobs import lesson_jobs
-from tests.helpers import folders, output, run, run_module
+from tests.helpers import compose_with_hydra, folders, output, run, run_module
 
 LESSON_CONFIGS = Path(__file__).parents[1] / "configs" / "lesson"
+VARIANTS = LESSON_CONFIGS / "variants"
 
 
 def test_make_lesson_lists_the_lessons():
@@ -70,6 +72,47 @@ def test_each_lesson_has_its_config_and_figure_function():
         assert callable(__import__(LESSONS[name].module, fromlist=["report"]).report)
 
 
+def _sweep_jobs(name: str) -> list[list[str]]:
+    """Each job's overrides of `make lesson name=<name>` (full size), in the order the grid
+    sweeper gives them: the lesson's swept values (`hydra.sweeper.params`), then the command
+    line's `+lesson=<name>`."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from hydra_plugins.dlkit_sweepers.grid_sweeper import GridSweeper
+
+    params = compose_with_hydra(f"+lesson={name}").hydra.sweeper.params
+    swept = [f"{key}={values}" for key, values in params.items()]  # as the sweeper writes them
+    arguments = [*swept, *lesson_arguments([f"name={name}"])[1:]]
+    (jobs,) = GridSweeper.split_arguments(OverridesParser.create().parse_overrides(arguments), None)
+    return jobs
+
+
+def _leaves(node, key: str = ""):
+    if isinstance(node, dict):
+        for child, value in node.items():
+            yield from _leaves(value, f"{key}.{child}" if key else child)
+    else:
+        yield key, node
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in VARIANTS.iterdir()))
+def test_each_variant_of_a_lesson_runs_with_its_own_values(name):
+    """A value that the lesson's config sets wins over a variant's, which comes before it in
+    the job's overrides: regularization's dropout and weight decay variants trained without
+    either while the lesson set both to 0."""
+    composed = {}
+    for job in _sweep_jobs(name):
+        variant = next(o for o in job if o.startswith(f"+lesson/variants/{name}=")).split("=")[1]
+        cfg = OmegaConf.to_container(compose_with_hydra(*job))
+        cfg.pop("hydra")
+        own = OmegaConf.to_container(OmegaConf.load(VARIANTS / name / f"{variant}.yaml"))
+        own.pop("defaults", None)
+        for key, value in _leaves(own):
+            assert OmegaConf.select(OmegaConf.create(cfg), key) == value, (variant, key)
+        composed[variant] = OmegaConf.to_yaml(cfg)
+    assert len(set(composed.values())) == len(composed) > 1  # no two variants train alike
+
+
 def test_make_lesson_runs_one_at_the_tiny_size(tmp_path, check_report, monkeypatch):
     """The user's path of one lesson, `make` included; the other nine run tiny in
     test_lessons_full.py."""
@@ -114,3 +157,51 @@ def test_the_regularization_report_weighs_one_epochs_figures():
     assert "raises the validation accuracy to 45.0%" in verdict
     assert "31.7%" not in verdict and "46.0%" not in verdict
     assert verdict.endswith("The claim holds for augmentation here.")
+
+
+def test_the_lr_schedules_verdict_weighs_the_last_epochs_with_a_margin():
+    """The losses compared are the means over the last epochs (a high constant rate bounces
+    from one epoch to the next), and a schedule ends lower only at 90% of the constant rate's
+    loss or less: what is closer is that noise."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from dlkit_lessons.lr_schedules import END, TRAIN, VAL, _end, _verdict
+
+    losses = [2.0, 1.0, 0.9, 0.5, 0.7, 0.6]
+    job = SimpleNamespace(epochs=pd.DataFrame({"train/loss": losses}))
+    assert END == 3 and _end(job, "train/loss") == pytest.approx(0.6)
+    assert _end(job, "val/loss") is None
+
+    def rows(**train: float) -> list[dict]:
+        return [
+            {"schedule": name, TRAIN: f"{loss:.4f}", VAL: "1.0000", "val acc, last epoch": "50.0%"}
+            for name, loss in train.items()
+        ]
+
+    verdict = _verdict(rows(constant=0.8, step=0.6, cosine=0.7, onecycle=0.72, cyclic=0.9))
+    assert "averages 0.8000 with a constant rate, against step 0.6000, cosine 0.7000" in verdict
+    assert "(the cyclic one 0.9000)" in verdict and verdict.endswith("the claim holds here.")
+    partly = _verdict(rows(constant=0.8, step=0.6, cosine=0.73, onecycle=0.7))
+    assert partly.endswith("Only step, onecycle end lower: the claim holds in part here.")
+    assert _verdict(rows(constant=0.8, step=0.78, cosine=0.81, onecycle=0.75)).endswith(
+        "which this one is not."
+    )
+
+
+def test_a_lessons_text_names_one_hidden_layer_in_the_singular():
+    from types import SimpleNamespace
+
+    from dlkit_lessons.figures import setup
+
+    def job(hidden: list[int]) -> SimpleNamespace:
+        cfg = OmegaConf.create({"model": {"net": {
+            "_target_": "dlkit.models.nets.mlp.MLP", "hidden_sizes": hidden, "norm": False}}})  # fmt: skip
+        return SimpleNamespace(
+            folder=SimpleNamespace(saved_config=lambda: cfg), values={}, summary={}
+        )
+
+    assert setup(job([64])).startswith("MLP (one hidden layer of 64, no batch norm)")
+    assert setup(job([64, 64])).startswith("MLP (2 hidden layers of 64, no batch norm)")
+    assert setup(job([64, 32])).startswith("MLP (hidden layers [64, 32], no batch norm)")

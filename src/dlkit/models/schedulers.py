@@ -29,6 +29,13 @@ def _peak_lrs(optimizer: Optimizer) -> list[float]:
     return [group["lr"] for group in optimizer.param_groups]
 
 
+def _uses_momentum(optimizer: Optimizer) -> bool:
+    """Whether every group has a momentum to cycle: Adam's beta1, or SGD's or RMSprop's
+    `momentum` above zero. OneCycleLR cycles it by default and sets it (0.95 down to 0.85) even
+    where it is 0: plain SGD would silently train with momentum."""
+    return all("betas" in g or g.get("momentum", 0) > 0 for g in optimizer.param_groups)
+
+
 def onecycle(
     optimizer: Optimizer,
     total_steps: int,
@@ -53,6 +60,7 @@ def onecycle(
         pct_start=warmup_steps / total_steps,
         div_factor=div_factor,
         final_div_factor=final_div_factor,
+        cycle_momentum=_uses_momentum(optimizer),
     )
     return {"scheduler": scheduler, "interval": "step"}
 

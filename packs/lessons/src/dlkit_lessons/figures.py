@@ -40,7 +40,9 @@ def setup(job: Job) -> str:
     net = str(get("model.net._target_", "a net")).rsplit(".", 1)[-1]
     hidden = list(get("model.net.hidden_sizes") or [])
     shape = (
-        f"{len(hidden)} hidden layers of {hidden[0]}"
+        "one hidden layer of {}".format(*hidden)
+        if len(hidden) == 1
+        else f"{len(hidden)} hidden layers of {hidden[0]}"
         if hidden and len(set(hidden)) == 1
         else f"hidden layers {hidden}"
         if hidden
