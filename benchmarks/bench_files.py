@@ -5,8 +5,8 @@ data/bench_files/) are trained on for one epoch by a net small enough that the d
 bottleneck (a 12288-8-10 MLP), each in a fresh process, interleaved round by round:
 
 - hand:   a hand-written torchvision `ImageFolder` + `DataLoader` loop with the same workers;
-- memory: `make train … data.storage=memory` (every image decoded before the first step; no
-          workers, its default: a batch is one index lookup);
+- memory: `make train … data.storage=memory` (every image decoded before the first step by a
+          worker per core; batches, one index lookup each, read without workers: its default);
 - stream: `make train … data.storage=stream` (files decoded in the loader's workers);
 - litdata: `make train data=litdata` on chunks `make optimize` wrote (once per size, not timed).
 
@@ -162,10 +162,11 @@ def command(variant: str, folder: Path, litdata_chunks: Path | None, workers: in
     if variant == "hand":
         return [sys.executable, str(ROOT / "benchmarks" / "hand_written_files.py"), str(folder),
                 str(workers)]  # fmt: skip
-    # in memory, batches are one index lookup each: no workers (its default); the others decode
+    # in memory, its default: a worker per core decodes every image before the first step, and
+    # batches, one index lookup each, need none; the others decode in `workers` workers
+    loader = [] if variant == "memory" else [f"data.num_workers={workers}"]
     common = [
-        *TINY_NET, "trainer.max_epochs=1", "data.batch_size=64",
-        f"data.num_workers={0 if variant == 'memory' else workers}",
+        *TINY_NET, "trainer.max_epochs=1", "data.batch_size=64", *loader,
         "+callbacks.files_clock._target_=files_clock.FilesClock", "callbacks.reports=null",
         "callbacks.rich_progress_bar=null", "extras.print_config=false",
         f"paths.log_dir={DATA / 'logs'}",
