@@ -220,7 +220,7 @@ def report(rows: list, rounds: int, warmup: int, workers: int) -> str:
         "",
         f'`make bench ARGS="--tasks files"`: JPEG folders of {SIZE}x{SIZE} images, 10 classes, '
         f"one epoch of a 12288-8-10 MLP, batches of 64, {workers} loader workers each (memory: "
-        f"none, its default), a fresh process per run; medians of {rounds} interleaved rounds "
+        f"its default, a worker per core decoding before the first step and none for batches), a fresh process per run; medians of {rounds} interleaved rounds "
         f'after {warmup} warm-up round(s) per size, on a shared 2-core machine. "vs hand": the '
         "quotient of the two medians of images/s, and in brackets the lowest and highest of the "
         "rounds' own quotients. Peak memory: the proportional set sizes of the process and its "
