@@ -11,9 +11,9 @@ bottleneck (a 12288-8-10 MLP), each in a fresh process, interleaved round by rou
 - litdata: `make train data=litdata` on chunks `make optimize` wrote (once per size, not timed).
 
 Reported (medians over the rounds): seconds from the process's start to its first training step,
-images/s over the training epoch (first step to the epoch's end), and the peak memory of the
-process and its workers together (the sum of their proportional set sizes, sampled every 0.1 s
-from /proc: a page shared by n processes counts 1/n in each).
+images/s over the training epoch (first step to the epoch's end); and from one more run of each
+variant, the peak memory of the process and its workers together (the sum of their proportional
+set sizes, sampled every 0.1 s from /proc: a page shared by n processes counts 1/n in each).
 """
 
 from __future__ import annotations
@@ -122,9 +122,11 @@ def _tree_pss_kb(pid: int) -> dict[str, int]:
     return total
 
 
-def timed_run(command: list[str]) -> dict:
+def timed_run(command: list[str], memory: bool = False) -> dict:
     """Run a command that writes its clock (first step, epoch end, images) to $FILES_CLOCK; the
-    seconds to its first step, its images/s and the peak memory of its process tree."""
+    seconds to its first step and its images/s, or with `memory` the peak memory of its process
+    tree instead: sampling /proc every 0.1 s takes the measured processes' memory locks and a
+    share of 2 cores (streamed images/s fell by a fifth to a quarter under it)."""
     with tempfile.TemporaryDirectory() as scratch:
         clock = Path(scratch) / "clock.json"
         env = {**_env(), "FILES_CLOCK": str(clock), "OMP_NUM_THREADS": "1"}
@@ -142,19 +144,24 @@ def timed_run(command: list[str]) -> dict:
                 time.sleep(0.1)
 
         sampler = threading.Thread(target=sample)
-        sampler.start()
+        if memory:
+            sampler.start()
         out, _ = process.communicate()
         done.set()
-        sampler.join()
+        if memory:
+            sampler.join()
         if process.returncode != 0 or not clock.is_file():
             raise RuntimeError(f"{' '.join(command[:6])}… failed:\n{out[-3000:]}")
         times = json.loads(clock.read_text())
+    if memory:
+        return {
+            "peak_gb": peak["Pss"] / 1e6,
+            "peak_anon_gb": peak.get("Pss_Anon", 0) / 1e6,  # at the peak: allocated
+            "peak_file_gb": peak.get("Pss_File", 0) / 1e6,  # at the peak: files mapped
+        }
     return {
         "first_step_s": times["first_step"] - start,
         "images_per_s": times["images"] / (times["epoch_end"] - times["first_step"]),
-        "peak_gb": peak["Pss"] / 1e6,
-        "peak_anon_gb": peak.get("Pss_Anon", 0) / 1e6,  # at the peak: allocated
-        "peak_file_gb": peak.get("Pss_File", 0) / 1e6,  # at the peak: files mapped
     }
 
 
@@ -182,7 +189,8 @@ def run_files(
     sizes: list[int], rounds: int, warmup: int, workers: int, variants: list[str], output: Path
 ):
     """Per size: the files read once into the page cache (where a user's second run finds
-    them), `warmup` rounds not counted, then `rounds` measured, the variants interleaved."""
+    them), `warmup` rounds not counted, then `rounds` measured, the variants interleaved, then
+    one more run of each with its memory sampled."""
     rows = []
     for count in sizes:
         print(f"{count} images: writing the folder (once)", flush=True)
@@ -201,6 +209,8 @@ def run_files(
             median = {
                 k: statistics.median(r[k] for r in results[variant]) for k in results[variant][0]
             }
+            median.update(timed_run(command(variant, folder, lit, workers), memory=True))
+            print(f"  memory {variant}: {median}", flush=True)
             if "hand" in results:  # each round's quotient against the hand loop of that round
                 median["ratios"] = [
                     r["images_per_s"] / h["images_per_s"]
@@ -223,8 +233,9 @@ def report(rows: list, rounds: int, warmup: int, workers: int) -> str:
         f"its default, a worker per core decoding before the first step and none for batches), a fresh process per run; medians of {rounds} interleaved rounds "
         f'after {warmup} warm-up round(s) per size, on a shared 2-core machine. "vs hand": the '
         "quotient of the two medians of images/s, and in brackets the lowest and highest of the "
-        "rounds' own quotients. Peak memory: the proportional set sizes of the process and its "
-        "workers summed, sampled every 0.1 s; at that peak, how much the processes allocated "
+        "rounds' own quotients. Peak memory, from one more run of each (sampling it slows the "
+        "run): the proportional set sizes of the process and its workers summed, sampled every "
+        "0.1 s; at that peak, how much the processes allocated "
         "(anonymous) and how much is files mapped into them (libraries, LitData's chunks: pages "
         "the kernel can drop and read again).",
         "",
