@@ -26,6 +26,7 @@ def _rows(report: str) -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.slow  # 5 s; `make bench ARGS=--quick` stays in the fast suite
 def test_images_task_side_by_side(tmp_path):
     """The CIFAR-scale task of `--device cuda`, shrunk to a few images on the CPU."""
     output = tmp_path / "results.md"

@@ -109,6 +109,7 @@ def test_one_fold_alone_validates_on_that_fold(compose_train):
     )
 
 
+@pytest.mark.slow  # 4 s; three folds in one run stay in the fast suite
 def test_parallel_fold_sweep_aggregates_at_the_multirun_root(tmp_path, capsys):
     """`make sweep cv.folds=3 cv.fold=0,1,2`, through the entry point, in this process."""
     sweep_dir = tmp_path / "sweep"

@@ -28,6 +28,7 @@ def _summary_csv(sweep_dir: Path) -> pd.DataFrame:
     return pd.read_csv(sweep_dir / "sweep_summary.csv")
 
 
+@pytest.mark.slow  # 7 s; a sweep whose every job fails stays in the fast suite
 def test_grid_sweep_records_a_failing_job_and_goes_on(tmp_path):
     """A job that fails while training (its config was sound: it diverged) is recorded."""
     sweep_dir = tmp_path / "sweep"

@@ -113,6 +113,8 @@ def test_each_variant_of_a_lesson_runs_with_its_own_values(name):
     assert len(set(composed.values())) == len(composed) > 1  # no two variants train alike
 
 
+# slow (11 s): the backprop lesson's tiny run keeps `make lesson` in the fast suite
+@pytest.mark.slow
 def test_make_lesson_runs_one_at_the_tiny_size(tmp_path, check_report, monkeypatch):
     """The user's path of one lesson, `make` included; the other nine run tiny in
     test_lessons_full.py."""
