@@ -18,7 +18,8 @@ FOLDERS = [
 
 
 def test_the_root_and_the_audit_pack_are_mutation_tested():
-    assert {ROOT, ROOT / "packs" / "audit"} <= set(FOLDERS)
+    audit = ROOT / "packs" / "audit"  # unless `make strip` removed the pack
+    assert {ROOT, *([audit] if audit.is_dir() else [])} <= set(FOLDERS)
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda f: f.relative_to(ROOT).as_posix() or ".")
