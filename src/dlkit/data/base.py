@@ -321,9 +321,8 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         if self.task == "classification":
             self.class_names = checked_class_names(y, files.class_names)
         if self.normalize:
-            workers = self._loader_kwargs(per_sample=True)["num_workers"]
             x, bad = decode_sample(
-                self.datasets["train"], self.standardization_sample, self.seed, workers
+                self.datasets["train"], self.standardization_sample, self.seed, self.file_workers
             )
             self._check_bad_files(bad)
             self.mean, self.std = self.standardization(x)
@@ -443,8 +442,7 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
         data = self.datasets.get(split)
         if not isinstance(data, FileSplit):
             return self._require(split)
-        workers = self._loader_kwargs(per_sample=True)["num_workers"]
-        x, y, bad = decode_rows(data, self.baseline_rows(split), workers)
+        x, y, bad = decode_rows(data, self.baseline_rows(split), self.file_workers)
         self._check_bad_files(bad)
         return x, y
 
@@ -499,6 +497,12 @@ class BaseDataModule(NewInputs, L.LightningDataModule):
                 "say): set data.storage=memory"
             )
         return self.datasets[split].tensors
+
+    @property
+    def file_workers(self) -> int:
+        """Loader workers that decode files outside the training loop (statistics, baseline,
+        a folder read into memory): what a streamed loader would get."""
+        return self._loader_kwargs(per_sample=True)["num_workers"]
 
     def _loader_kwargs(self, per_sample: bool) -> dict:
         return loader_settings(*self.loader_choices, per_sample=per_sample, trainer=self.trainer)

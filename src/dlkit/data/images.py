@@ -188,8 +188,7 @@ class ImageFolderDataModule(ImageDataModule):
             from dlkit.data.image_files import read_images
 
             return read_images([Path(p) for p in files.paths], self.channels, None)
-        workers = self._loader_kwargs(per_sample=True)["num_workers"]
-        x, _, bad = decode_rows(FileSplit(files), range(len(files.paths)), workers)
+        x, _, bad = decode_rows(FileSplit(files), range(len(files.paths)), self.file_workers)
         if bad:
             raise DataError(bad[0])
         return x
